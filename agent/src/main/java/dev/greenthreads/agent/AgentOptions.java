@@ -1,0 +1,105 @@
+package dev.greenthreads.agent;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The agent's options: {@code -javaagent:greenthreads-agent.jar=verify,include=com.example.**,trace}.
+ * Comma separated, all optional; an unknown option is an error that lists the known ones.
+ */
+final class AgentOptions {
+
+    /** Check at run time that a suspension passes only through rewritten frames (default on). */
+    final boolean verify;
+    /** Log every rewritten method. */
+    final boolean trace;
+    /** Where to write rewritten classes, or null. */
+    final Path dump;
+    private final List<String> include;
+    private final List<String> exclude;
+
+    private AgentOptions(boolean verify, boolean trace, Path dump, List<String> include, List<String> exclude) {
+        this.verify = verify;
+        this.trace = trace;
+        this.dump = dump;
+        this.include = include;
+        this.exclude = exclude;
+    }
+
+    static AgentOptions defaults() {
+        return new AgentOptions(true, false, null, List.of(), List.of());
+    }
+
+    static AgentOptions parse(String text) {
+        boolean verify = true, trace = false;
+        Path dump = null;
+        List<String> include = new ArrayList<>(), exclude = new ArrayList<>();
+        if (text != null) {
+            for (String option : text.split(",")) {
+                String o = option.trim();
+                if (o.isEmpty()) {
+                    continue;
+                }
+                int eq = o.indexOf('=');
+                String key = eq < 0 ? o : o.substring(0, eq);
+                String value = eq < 0 ? null : o.substring(eq + 1);
+                switch (key) {
+                    case "verify" -> verify = value == null || !(value.equals("false") || value.equals("off"));
+                    case "noverify" -> verify = false;
+                    case "trace" -> trace = true;
+                    case "dump" -> dump = Paths.get(required(key, value));
+                    case "include" -> include.add(pattern(required(key, value)));
+                    case "exclude" -> exclude.add(pattern(required(key, value)));
+                    default -> throw new IllegalArgumentException("unknown greenthreads agent option '" + o
+                            + "'; the options are verify[=false], noverify, trace, dump=DIR, include=PACKAGE.**, exclude=PACKAGE.**");
+                }
+            }
+        }
+        return new AgentOptions(verify, trace, dump, List.copyOf(include), List.copyOf(exclude));
+    }
+
+    private static String required(String key, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("greenthreads agent option '" + key + "' needs a value, as in " + key + "=...");
+        }
+        return value;
+    }
+
+    /**
+     * "com.example.**" (the package and its subpackages), "com.example.*" (the package only) or
+     * a class name; kept in internal form with a trailing marker.
+     */
+    private static String pattern(String p) {
+        return p.replace('.', '/');
+    }
+
+    /** Whether the option include= makes every method of this class suspendable. */
+    boolean included(String internalName) {
+        return matchesAny(include, internalName) && !matchesAny(exclude, internalName);
+    }
+
+    boolean excluded(String internalName) {
+        return matchesAny(exclude, internalName);
+    }
+
+    private static boolean matchesAny(List<String> patterns, String name) {
+        for (String p : patterns) {
+            if (p.endsWith("/**")) {
+                String prefix = p.substring(0, p.length() - 2);
+                if (name.startsWith(prefix)) {
+                    return true;
+                }
+            } else if (p.endsWith("/*")) {
+                String prefix = p.substring(0, p.length() - 1);
+                if (name.startsWith(prefix) && name.indexOf('/', prefix.length()) < 0) {
+                    return true;
+                }
+            } else if (name.equals(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

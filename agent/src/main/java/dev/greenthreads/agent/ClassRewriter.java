@@ -1,0 +1,301 @@
+package dev.greenthreads.agent;
+
+import dev.greenthreads.agent.ClassHierarchy.ClassInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.AnnotationNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.InvokeDynamicInsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.analysis.Analyzer;
+import org.objectweb.asm.tree.analysis.AnalyzerException;
+
+/**
+ * The pipeline for one class file: decide what is suspendable ({@link Suspendability}), move
+ * allocations out of the way ({@link ConstructorCalls}), rewrite ({@link MethodRewriter}),
+ * write with fresh stack map frames, and verify the result. Any failure leaves the class as it
+ * was with one log line: the agent never breaks the application it instruments.
+ */
+final class ClassRewriter {
+
+    private static final byte[] RUNTIME_MARK = "dev/greenthreads/".getBytes(StandardCharsets.UTF_8);
+
+    private final ClassHierarchy hierarchy;
+    private final Suspendability suspendability;
+    private final AgentOptions options;
+    private final Map<String, String> refusals;
+
+    /** Counts for the offline instrumenter's summary. */
+    int classesRewritten, methodsRewritten, classesRefused;
+
+    ClassRewriter(ClassHierarchy hierarchy, Suspendability suspendability, AgentOptions options, Map<String, String> refusals) {
+        this.hierarchy = hierarchy;
+        this.suspendability = suspendability;
+        this.options = options;
+        this.refusals = refusals;
+    }
+
+    /** The rewritten class file, or null to leave it as it was. Never throws. */
+    byte[] rewrite(byte[] bytes) {
+        String name = "a class";
+        try {
+            name = new ClassReader(bytes).getClassName();
+            return rewriteOrNull(bytes);
+        } catch (Throwable t) {
+            classesRefused++;
+            Log.warn("left " + name.replace('/', '.') + " as it was: " + t);
+            return null;
+        }
+    }
+
+    /** Records the targets of method references bound to suspendable interfaces in this class. */
+    void scanLambdas(byte[] bytes) {
+        ClassNode cn = new ClassNode();
+        new ClassReader(bytes).accept(cn, ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
+        hierarchy.add(bytes);
+        lambdaBodies(cn);
+    }
+
+    private byte[] rewriteOrNull(byte[] bytes) throws IOException {
+        ClassInfo info = hierarchy.add(bytes);
+        if (info.alreadyRewritten || info.name.startsWith(Names.CONTINUATION_PACKAGE)
+                || info.name.startsWith("dev/greenthreads/agent/") || Suspendability.isPlatform(info.name)) {
+            return null;
+        }
+        if (!contains(bytes, RUNTIME_MARK) && !anySuspendable(info)) {
+            return null;
+        }
+        ClassNode cn = new ClassNode();
+        new ClassReader(bytes).accept(cn, ClassReader.SKIP_FRAMES);
+        Set<String> lambdaBodies = lambdaBodies(cn);
+
+        List<String> rewritten = new ArrayList<>();
+        boolean changed = false;
+        for (int m = 0; m < cn.methods.size(); m++) {
+            MethodNode method = cn.methods.get(m);
+            String key = method.name + method.desc;
+            List<MethodInsnNode> sites = suspendableCalls(method);
+            if (sites.isEmpty()) {
+                continue;
+            }
+            MethodRewriter rewriter = new MethodRewriter(hierarchy, info, cn.sourceFile, method);
+            boolean constructor = method.name.equals("<init>"), initialiser = method.name.equals("<clinit>");
+            boolean synchronizedMethod = (method.access & Opcodes.ACC_SYNCHRONIZED) != 0;
+            if (constructor || initialiser || synchronizedMethod) {
+                String what = constructor ? "the constructor " : initialiser ? "the static initialiser " : "the synchronized method ";
+                List<MethodInsnNode> pinned = constructor ? afterSuperCall(cn, method, sites) : sites;
+                List<String> reasons = new ArrayList<>();
+                for (MethodInsnNode call : pinned) {
+                    reasons.add(what + rewriter.where(call));
+                }
+                MethodNode backup = copy(method);
+                try {
+                    rewriter.rewrite(List.of(), pinned, reasons);
+                    changed |= !pinned.isEmpty();
+                } catch (CannotRewrite | AnalyzerException e) {
+                    cn.methods.set(m, backup);
+                }
+                refusals.put(info.name + "." + key, what.trim() + " cannot suspend");
+                continue;
+            }
+            if (!suspendability.isSuspendable(info, method.name, method.desc) && !lambdaBodies.contains(key)) {
+                MethodInsnNode first = sites.get(0);
+                refusals.put(info.name + "." + key, "it is not suspendable itself although it calls the suspendable "
+                        + first.owner.replace('/', '.') + "." + first.name + " at " + rewriter.where(first)
+                        + "; mark it @Suspendable");
+                continue;
+            }
+            Set<AbstractInsnNode> held = MonitorRegions.inside(method);
+            List<MethodInsnNode> resumable = new ArrayList<>(), pinned = new ArrayList<>();
+            List<String> reasons = new ArrayList<>();
+            for (MethodInsnNode call : sites) {
+                if (held.contains(call)) {
+                    pinned.add(call);
+                    reasons.add("a synchronized block at " + rewriter.where(call));
+                } else {
+                    resumable.add(call);
+                }
+            }
+            MethodNode backup = copy(method);
+            try {
+                rewriter.rewrite(resumable, pinned, reasons);
+                if (!resumable.isEmpty()) {
+                    rewritten.add(key);
+                }
+                changed = true;
+            } catch (CannotRewrite | AnalyzerException e) {
+                cn.methods.set(m, backup);
+                String reason = e.getMessage();
+                refusals.put(info.name + "." + key, reason);
+                Log.warn("cannot make " + info.name.replace('/', '.') + "." + method.name + " resumable: " + reason
+                        + "; a suspension through it will fail");
+            }
+        }
+        if (!changed) {
+            return null;
+        }
+        AnnotationNode marker = new AnnotationNode(Names.INSTRUMENTED);
+        marker.values = List.of("value", rewritten);
+        if (cn.visibleAnnotations == null) {
+            cn.visibleAnnotations = new ArrayList<>();
+        }
+        cn.visibleAnnotations.add(marker);
+
+        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
+            @Override
+            protected String getCommonSuperClass(String a, String b) {
+                return hierarchy.commonSuperClass(a, b);
+            }
+        };
+        cn.accept(writer);
+        byte[] out = writer.toByteArray();
+        String failure = verify(info, out, new HashSet<>(rewritten));
+        if (failure != null) {
+            for (String key : rewritten) {
+                refusals.put(info.name + "." + key, "its rewrite did not verify (" + failure + ")");
+            }
+            classesRefused++;
+            Log.warn("left " + info.name.replace('/', '.') + " as it was: its rewrite did not verify: " + failure);
+            return null;
+        }
+        classesRewritten++;
+        methodsRewritten += rewritten.size();
+        if (options.trace) {
+            Log.info("rewrote " + info.name.replace('/', '.') + ": " + rewritten);
+        }
+        if (options.dump != null) {
+            Path file = options.dump.resolve(info.name + ".class");
+            Files.createDirectories(file.getParent());
+            Files.write(file, out);
+        }
+        return out;
+    }
+
+    /** The calls in {@code method} that may suspend. */
+    private List<MethodInsnNode> suspendableCalls(MethodNode method) {
+        List<MethodInsnNode> sites = new ArrayList<>();
+        for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i instanceof MethodInsnNode) {
+                MethodInsnNode call = (MethodInsnNode) i;
+                if (suspendability.mayCallSuspend(call.owner, call.name, call.desc)) {
+                    sites.add(call);
+                }
+            }
+        }
+        return sites;
+    }
+
+    private boolean anySuspendable(ClassInfo info) {
+        for (String key : info.methods.keySet()) {
+            int paren = key.indexOf('(');
+            if (suspendability.isSuspendable(info, key.substring(0, paren), key.substring(paren))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Methods of this class that are the bodies of lambdas or method references bound to a
+     * suspendable interface; targets in other classes are recorded for when those load.
+     */
+    private Set<String> lambdaBodies(ClassNode cn) {
+        Set<String> bodies = new HashSet<>();
+        for (MethodNode method : cn.methods) {
+            for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
+                if (!(i instanceof InvokeDynamicInsnNode)) {
+                    continue;
+                }
+                InvokeDynamicInsnNode indy = (InvokeDynamicInsnNode) i;
+                if (!indy.bsm.getOwner().equals("java/lang/invoke/LambdaMetafactory") || indy.bsmArgs.length < 3
+                        || !(indy.bsmArgs[0] instanceof Type) || !(indy.bsmArgs[1] instanceof Handle)) {
+                    continue;
+                }
+                Handle target = (Handle) indy.bsmArgs[1];
+                if (target.getName().charAt(0) == '<'
+                        || !suspendability.isSuspendableLambda(indy.desc, indy.name, (Type) indy.bsmArgs[0])) {
+                    continue;
+                }
+                if (target.getOwner().equals(cn.name)) {
+                    bodies.add(target.getName() + target.getDesc());
+                } else {
+                    suspendability.addReferencedTarget(target.getOwner(), target.getName() + target.getDesc());
+                }
+            }
+        }
+        return bodies;
+    }
+
+    /** A constructor's calls after it called super() or this(): before that, {@code this} cannot be touched. */
+    private static List<MethodInsnNode> afterSuperCall(ClassNode cn, MethodNode method, List<MethodInsnNode> sites) {
+        AbstractInsnNode superCall = null;
+        for (AbstractInsnNode i = method.instructions.getFirst(); i != null && superCall == null; i = i.getNext()) {
+            if (i.getOpcode() == Opcodes.INVOKESPECIAL && ((MethodInsnNode) i).name.equals("<init>")
+                    && (((MethodInsnNode) i).owner.equals(cn.superName) || ((MethodInsnNode) i).owner.equals(cn.name))) {
+                superCall = i;
+            }
+        }
+        List<MethodInsnNode> after = new ArrayList<>();
+        if (superCall == null) {
+            return after;
+        }
+        int from = method.instructions.indexOf(superCall);
+        for (MethodInsnNode call : sites) {
+            if (method.instructions.indexOf(call) > from) {
+                after.add(call);
+            }
+        }
+        return after;
+    }
+
+    /** Null when every rewritten method of the written class verifies, else what failed. */
+    private String verify(ClassInfo info, byte[] out, Set<String> rewritten) {
+        ClassNode cn = new ClassNode();
+        new ClassReader(out).accept(cn, ClassReader.SKIP_FRAMES);
+        for (MethodNode method : cn.methods) {
+            if (!rewritten.contains(method.name + method.desc)) {
+                continue;
+            }
+            try {
+                new Analyzer<>(new HierarchyVerifier(hierarchy, info)).analyze(cn.name, method);
+            } catch (AnalyzerException e) {
+                return method.name + ": " + e.getMessage();
+            }
+        }
+        return null;
+    }
+
+    private static MethodNode copy(MethodNode method) {
+        MethodNode copy = new MethodNode(Opcodes.ASM9, method.access, method.name, method.desc, method.signature,
+                method.exceptions.toArray(new String[0]));
+        method.accept(copy);
+        return copy;
+    }
+
+    private static boolean contains(byte[] bytes, byte[] pattern) {
+        outer:
+        for (int i = 0; i <= bytes.length - pattern.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (bytes[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}

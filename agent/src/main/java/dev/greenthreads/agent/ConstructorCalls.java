@@ -1,0 +1,194 @@
+package dev.greenthreads.agent;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.InsnList;
+import org.objectweb.asm.tree.InsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.TypeInsnNode;
+import org.objectweb.asm.tree.VarInsnNode;
+import org.objectweb.asm.tree.analysis.Analyzer;
+import org.objectweb.asm.tree.analysis.AnalyzerException;
+import org.objectweb.asm.tree.analysis.BasicInterpreter;
+import org.objectweb.asm.tree.analysis.BasicValue;
+import org.objectweb.asm.tree.analysis.Frame;
+import org.objectweb.asm.tree.analysis.Interpreter;
+
+/**
+ * {@code new T(f(), g())} compiles to {@code NEW T; DUP; f(); g(); INVOKESPECIAL T.<init>}: when
+ * {@code f} suspends, two uninitialised references sit on the operand stack, and the JVM allows
+ * them nowhere but there. This pass moves {@code NEW; DUP} of such calls to just before the
+ * constructor call, after the arguments have been computed and spilled to fresh locals. The
+ * object is then created after the arguments instead of before: only a constructor call whose
+ * arguments suspend changes, and an allocation has no effect a program can observe.
+ */
+final class ConstructorCalls {
+
+    private ConstructorCalls() {
+    }
+
+    /** An uninitialised reference, told apart by the NEW that made it. */
+    private static final class Uninitialised extends BasicValue {
+        final TypeInsnNode origin;
+
+        Uninitialised(TypeInsnNode origin) {
+            super(Type.getObjectType(origin.desc));
+            this.origin = origin;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return this == o;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
+    }
+
+    private static final class Tracking extends BasicInterpreter {
+        Tracking() {
+            super(Opcodes.ASM9);
+        }
+
+        @Override
+        public BasicValue newOperation(AbstractInsnNode insn) throws AnalyzerException {
+            return insn.getOpcode() == Opcodes.NEW ? new Uninitialised((TypeInsnNode) insn) : super.newOperation(insn);
+        }
+
+        @Override
+        public BasicValue merge(BasicValue a, BasicValue b) {
+            if (a == b) {
+                return a;
+            }
+            if (a instanceof Uninitialised || b instanceof Uninitialised) {
+                return BasicValue.UNINITIALIZED_VALUE;
+            }
+            return super.merge(a, b);
+        }
+    }
+
+    /** A frame that marks every copy of a reference initialised once its constructor ran. */
+    private static final class InitFrame extends Frame<BasicValue> {
+        InitFrame(int locals, int stack) {
+            super(locals, stack);
+        }
+
+        InitFrame(Frame<? extends BasicValue> frame) {
+            super(frame);
+        }
+
+        @Override
+        public void execute(AbstractInsnNode insn, Interpreter<BasicValue> interpreter) throws AnalyzerException {
+            BasicValue receiver = null;
+            if (insn.getOpcode() == Opcodes.INVOKESPECIAL && ((MethodInsnNode) insn).name.equals("<init>")) {
+                int args = Type.getArgumentTypes(((MethodInsnNode) insn).desc).length;
+                receiver = getStack(getStackSize() - args - 1);
+            }
+            super.execute(insn, interpreter);
+            if (receiver instanceof Uninitialised) {
+                for (int i = 0; i < getLocals(); i++) {
+                    if (getLocal(i) == receiver) {
+                        setLocal(i, BasicValue.REFERENCE_VALUE);
+                    }
+                }
+                for (int i = 0; i < getStackSize(); i++) {
+                    if (getStack(i) == receiver) {
+                        setStack(i, BasicValue.REFERENCE_VALUE);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Rewrites the constructor calls whose arguments contain one of {@code suspendableCalls}. */
+    static void moveAllocations(String owner, MethodNode method, Set<? extends AbstractInsnNode> suspendableCalls)
+            throws AnalyzerException, CannotRewrite {
+        Analyzer<BasicValue> analyzer = new Analyzer<>(new Tracking()) {
+            @Override
+            protected Frame<BasicValue> newFrame(int locals, int stack) {
+                return new InitFrame(locals, stack);
+            }
+
+            @Override
+            protected Frame<BasicValue> newFrame(Frame<? extends BasicValue> frame) {
+                return new InitFrame(frame);
+            }
+        };
+        Frame<BasicValue>[] frames = analyzer.analyze(owner, method);
+        InsnList insns = method.instructions;
+        Map<TypeInsnNode, MethodInsnNode> moves = new IdentityHashMap<>();
+        for (AbstractInsnNode call : suspendableCalls) {
+            Frame<BasicValue> f = frames[insns.indexOf(call)];
+            if (f == null) {
+                continue;
+            }
+            for (int i = 0; i < f.getStackSize(); i++) {
+                if (f.getStack(i) instanceof Uninitialised) {
+                    moves.put(((Uninitialised) f.getStack(i)).origin, null);
+                }
+            }
+        }
+        if (moves.isEmpty()) {
+            return;
+        }
+        for (AbstractInsnNode i = insns.getFirst(); i != null; i = i.getNext()) {
+            if (i.getOpcode() == Opcodes.INVOKESPECIAL && ((MethodInsnNode) i).name.equals("<init>")) {
+                Frame<BasicValue> f = frames[insns.indexOf(i)];
+                if (f == null) {
+                    continue;
+                }
+                int args = Type.getArgumentTypes(((MethodInsnNode) i).desc).length;
+                BasicValue receiver = f.getStack(f.getStackSize() - args - 1);
+                if (receiver instanceof Uninitialised && moves.containsKey(((Uninitialised) receiver).origin)) {
+                    if (moves.put(((Uninitialised) receiver).origin, (MethodInsnNode) i) != null) {
+                        throw new CannotRewrite("an object created at one place is initialised at two");
+                    }
+                }
+            }
+        }
+        List<Runnable> edits = new ArrayList<>();
+        for (Map.Entry<TypeInsnNode, MethodInsnNode> move : moves.entrySet()) {
+            TypeInsnNode allocation = move.getKey();
+            MethodInsnNode init = move.getValue();
+            AbstractInsnNode dup = allocation.getNext();
+            while (dup != null && dup.getOpcode() < 0) {
+                dup = dup.getNext();
+            }
+            if (init == null || dup == null || dup.getOpcode() != Opcodes.DUP) {
+                throw new CannotRewrite("a constructor call whose arguments suspend is not in the form NEW, DUP, arguments,"
+                        + " INVOKESPECIAL that javac emits; compute the arguments into local variables first");
+            }
+            AbstractInsnNode duplicate = dup;
+            edits.add(() -> {
+                insns.remove(allocation);
+                insns.remove(duplicate);
+                InsnList before = new InsnList();
+                Type[] types = Type.getArgumentTypes(init.desc);
+                int[] slots = new int[types.length];
+                for (int a = 0; a < types.length; a++) {
+                    slots[a] = method.maxLocals;
+                    method.maxLocals += types[a].getSize();
+                }
+                for (int a = types.length - 1; a >= 0; a--) {
+                    before.add(new VarInsnNode(types[a].getOpcode(Opcodes.ISTORE), slots[a]));
+                }
+                before.add(new TypeInsnNode(Opcodes.NEW, allocation.desc));
+                before.add(new InsnNode(Opcodes.DUP));
+                for (int a = 0; a < types.length; a++) {
+                    before.add(new VarInsnNode(types[a].getOpcode(Opcodes.ILOAD), slots[a]));
+                }
+                insns.insertBefore(init, before);
+            });
+        }
+        edits.forEach(Runnable::run);
+    }
+}

@@ -1,0 +1,466 @@
+package dev.greenthreads.internal.continuation;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The saved frames of one green thread, and the protocol that rewritten code follows to
+ * suspend and resume. See {@code package-info.java} for the invariants; this class is the
+ * only place that moves frame data.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * Frames are stored flat, without an object per frame: {@link #prims} holds every primitive
+ * slot (as {@code long} bits, so the GC never scans it) and {@link #refs} every reference.
+ * {@link #meta} holds {@value #META} ints per frame: resume point, where its primitives and
+ * references start, and the prefix maximum of where frame data ends (so the end of the kept
+ * frames' data is one read). Frame 0 is the outermost (the green thread's body).
+ *
+ * <p>Unwinding saves frames deepest first, before it is known how many frames below stay
+ * valid. New frame records are therefore written past {@link #count} and their data past the
+ * current top; the <em>commit</em> (by the deepest frame that was kept, or by the runner when
+ * none was) reverses the new records into place above the kept ones and moves their data down
+ * to the end of the kept data. Kept frames are never written again: a green thread that
+ * yields in a loop at depth 100 saves two frames per switch, not a hundred.
+ */
+public final class FrameStack {
+
+    /** Running normally: rewritten code takes its fast paths. */
+    public static final int RUNNING = 0;
+    /** Frames are being re-entered from the outermost, each restoring its locals. */
+    public static final int RESUMING = 1;
+    /** A suspension is travelling outwards: each frame saves itself and returns. */
+    public static final int UNWINDING = 2;
+
+    /** The stack of every thread that is not running a green thread: always {@link #RUNNING}. */
+    public static final FrameStack NONE = new FrameStack(null);
+
+    private static final int PC = 0, PRIM_BASE = 1, REF_BASE = 2, PRIM_END = 3, REF_END = 4, META = 5;
+
+    /** Verification of suspension paths (agent option {@code verify}), on unless turned off. */
+    private static final boolean VERIFY = !"false".equals(System.getProperty("greenthreads.verify"));
+
+    /** Read by every rewritten method on entry and after every suspendable call. */
+    public int status;
+
+    private final Object owner;
+
+    private int[] meta = EMPTY_INTS;
+    private String[] keys = EMPTY_STRINGS;
+    private long[] prims = EMPTY_LONGS;
+    private Object[] refs = EMPTY_OBJECTS;
+
+    /** Committed frames, valid from 0 to count - 1. */
+    private int count;
+    /** Frames saved by the unwinding in progress, stored at count .. count + pending - 1, deepest first. */
+    private int pending;
+    /** Whether a kept frame already committed the unwinding in progress. */
+    private boolean committed;
+    /** While resuming: the next frame to re-enter. */
+    private int cursor;
+    /** The frame being restored, and where its next primitive and reference are read or written. */
+    private int frame, primAt, refAt;
+
+    private int pinDepth;
+    private String pinnedBy;
+
+    private static final int[] EMPTY_INTS = {};
+    private static final String[] EMPTY_STRINGS = {};
+    private static final long[] EMPTY_LONGS = {};
+    private static final Object[] EMPTY_OBJECTS = {};
+
+    public FrameStack(Object owner) {
+        this.owner = owner;
+    }
+
+    /** The green thread (or whatever the scheduler registered) that owns this stack; null for {@link #NONE}. */
+    public Object owner() {
+        return owner;
+    }
+
+    /** The stack of the green thread running on the current kernel thread, or {@link #NONE}. */
+    public static FrameStack current() {
+        Thread t = Thread.currentThread();
+        return t instanceof CarrierThread ? ((CarrierThread) t).frames : NONE;
+    }
+
+    // ------------------------------------------------------------------------------------
+    // The primitive suspension. The agent treats a call to it as a suspendable call site and
+    // never rewrites this class.
+
+    /**
+     * Suspends the running green thread: returns at once with the stack unwinding, and returns
+     * again when the thread is resumed. Code after the call runs only on the second return;
+     * whoever resumes the thread must have been arranged before the call.
+     *
+     * @throws IllegalStateException outside a green thread, or where suspension is not allowed
+     */
+    public static void suspend() {
+        FrameStack s = current();
+        if (s.status == RESUMING) {
+            if (s.cursor != s.count) {
+                throw s.desynchronised("the innermost frame");
+            }
+            s.status = RUNNING;
+            return;
+        }
+        if (s.owner == null) {
+            throw new IllegalStateException("only a green thread can suspend; this is "
+                    + Thread.currentThread() + " (start the code with GreenThread.start or Scheduler.run)");
+        }
+        if (s.pinDepth > 0) {
+            throw new IllegalStateException("a green thread cannot suspend inside " + s.pinnedBy
+                    + ": the JVM holds a monitor or an object under construction there. "
+                    + "Move the suspending call out of it (use dev.greenthreads.sync.Mutex instead of synchronized, "
+                    + "a factory method instead of a constructor)");
+        }
+        s.status = UNWINDING;
+        s.pending = 0;
+        s.committed = false;
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Called by the runner that invokes a green thread's body.
+
+    /**
+     * Called after the body returned normally. Returns true when it returned because it
+     * suspended: the frames are then committed and the next call of the body resumes them.
+     * Returns false when the body ran to its end.
+     */
+    public boolean suspendedAfterRun() {
+        switch (status) {
+            case UNWINDING:
+                if (!committed) {
+                    commit(0);
+                }
+                status = RESUMING;
+                cursor = 0;
+                return true;
+            case RESUMING:
+                status = RUNNING;
+                throw new IllegalStateException("the green thread's body returned while its frames were being"
+                        + " resumed: the body's method was not rewritten. Make the body a SuspendableRunnable or"
+                        + " SuspendableCallable, or run with the greenthreads agent");
+            default:
+                return false;
+        }
+    }
+
+    /** Called when the body threw: forget every frame. */
+    public void discard() {
+        Arrays.fill(refs, null);
+        status = RUNNING;
+        count = pending = cursor = 0;
+        pinDepth = 0;
+        pinnedBy = null;
+    }
+
+    /** Saved frames, outermost first, as "name(desc)": for diagnostics. */
+    public List<String> savedFrames() {
+        return Arrays.asList(keys).subList(0, count);
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Called by rewritten code. Every method below is on a suspend or resume path, never on
+    // the path of a call that does not suspend.
+
+    /**
+     * Entry of a rewritten method whose {@link #status} was not {@link #RUNNING}: returns the
+     * resume point of the frame being re-entered and positions the reads at its data.
+     */
+    public int enter(String self) {
+        if (status == UNWINDING) {
+            throw continuedAfterSuspension(self);
+        }
+        if (cursor >= count || keys[cursor] != self) {
+            throw desynchronised(self);
+        }
+        int f = cursor++;
+        frame = f;
+        primAt = meta[f * META + PRIM_BASE];
+        refAt = meta[f * META + REF_BASE];
+        return meta[f * META + PC];
+    }
+
+    /** Index of the frame being restored; a frame keeps it to commit with {@link #keep}. */
+    public int frameIndex() {
+        return frame;
+    }
+
+    public int popInt() {
+        return (int) prims[primAt++];
+    }
+
+    public float popFloat() {
+        return Float.intBitsToFloat((int) prims[primAt++]);
+    }
+
+    public long popLong() {
+        return prims[primAt++];
+    }
+
+    public double popDouble() {
+        return Double.longBitsToDouble(prims[primAt++]);
+    }
+
+    public Object popRef() {
+        return refs[refAt++];
+    }
+
+    /**
+     * Starts saving a frame while unwinding, with room for its slots.
+     *
+     * @param pc     resume point of the call site
+     * @param self   "name(desc)" of the saving method
+     * @param callee "name(desc)" of the method called at the site, or null when the call
+     *               dispatches through an interface (a lambda's body has another name)
+     * @param site   the call site for messages: "Class.method(File.java:line) calling Owner.name"
+     */
+    public void save(int pc, int nPrims, int nRefs, String self, String callee, String site) {
+        if (VERIFY && callee != null && pending > 0 && keys[count + pending - 1] != callee) {
+            throw passedThroughUnrewritten(callee, site);
+        }
+        int f = count + pending;
+        int primBase = pending == 0 ? dataEnd(count, PRIM_END) : meta[(f - 1) * META + PRIM_END];
+        int refBase = pending == 0 ? dataEnd(count, REF_END) : meta[(f - 1) * META + REF_END];
+        if ((f + 1) * META > meta.length) {
+            meta = Arrays.copyOf(meta, Math.max(META * 4, meta.length * 2));
+            keys = Arrays.copyOf(keys, meta.length / META);
+        }
+        if (primBase + nPrims > prims.length) {
+            prims = Arrays.copyOf(prims, Math.max(primBase + nPrims, prims.length * 2));
+        }
+        if (refBase + nRefs > refs.length) {
+            refs = Arrays.copyOf(refs, Math.max(refBase + nRefs, refs.length * 2));
+        }
+        int m = f * META;
+        meta[m + PC] = pc;
+        meta[m + PRIM_BASE] = primBase;
+        meta[m + REF_BASE] = refBase;
+        meta[m + PRIM_END] = primBase + nPrims;
+        meta[m + REF_END] = refBase + nRefs;
+        keys[f] = self;
+        primAt = primBase;
+        refAt = refBase;
+        pending++;
+    }
+
+    public void pushInt(int v) {
+        prims[primAt++] = v;
+    }
+
+    public void pushFloat(float v) {
+        prims[primAt++] = Float.floatToRawIntBits(v);
+    }
+
+    public void pushLong(long v) {
+        prims[primAt++] = v;
+    }
+
+    public void pushDouble(double v) {
+        prims[primAt++] = Double.doubleToRawLongBits(v);
+    }
+
+    public void pushRef(Object v) {
+        refs[refAt++] = v;
+    }
+
+    /**
+     * Unwinding reached a frame that was re-entered on resume and has not run since: it and
+     * every frame below it are still saved. The deepest such frame commits the new frames
+     * above it; the ones below find the work done.
+     */
+    public void keep(int index, String callee, String site) {
+        if (committed) {
+            return;
+        }
+        if (VERIFY && callee != null && pending > 0 && keys[count + pending - 1] != callee) {
+            throw passedThroughUnrewritten(callee, site);
+        }
+        commit(index + 1);
+    }
+
+    /** Rewritten code at a call site that must not suspend (monitor held, constructor, initialiser). */
+    public void pin(String where) {
+        if (owner == null) {
+            return;
+        }
+        if (pinDepth++ == 0) {
+            pinnedBy = where;
+        }
+    }
+
+    public void unpin() {
+        if (owner == null) {
+            return;
+        }
+        if (--pinDepth == 0) {
+            pinnedBy = null;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+
+    /** End of the data of frames 0 .. upTo - 1, for column PRIM_END or REF_END. */
+    private int dataEnd(int upTo, int column) {
+        return upTo == 0 ? 0 : meta[(upTo - 1) * META + column];
+    }
+
+    /** Places the pending frames, reversed, at index {@code at} and compacts their data. */
+    private void commit(int at) {
+        int n = pending;
+        int from = count;
+        // Pending records are deepest first; reverse them into outermost-first order.
+        for (int i = 0, j = n - 1; i < j; i++, j--) {
+            swapRecords(from + i, from + j);
+        }
+        int primFrom = dataEnd(count, PRIM_END), refFrom = dataEnd(count, REF_END);
+        int primTo = dataEnd(at, PRIM_END), refTo = dataEnd(at, REF_END);
+        int primLen = n == 0 ? 0 : pendingEnd(from, n, PRIM_END) - primFrom;
+        int refLen = n == 0 ? 0 : pendingEnd(from, n, REF_END) - refFrom;
+        if (at != from) {
+            System.arraycopy(meta, from * META, meta, at * META, n * META);
+            System.arraycopy(keys, from, keys, at, n);
+        }
+        if (primTo != primFrom) {
+            System.arraycopy(prims, primFrom, prims, primTo, primLen);
+        }
+        if (refTo != refFrom) {
+            System.arraycopy(refs, refFrom, refs, refTo, refLen);
+            Arrays.fill(refs, refTo + refLen, refFrom + refLen, null);
+        }
+        int primShift = primTo - primFrom, refShift = refTo - refFrom;
+        int primEnd = primTo, refEnd = refTo;
+        for (int f = at; f < at + n; f++) {
+            int m = f * META;
+            meta[m + PRIM_BASE] += primShift;
+            meta[m + REF_BASE] += refShift;
+            int pe = meta[m + PRIM_END] + primShift, re = meta[m + REF_END] + refShift;
+            primEnd = Math.max(primEnd, pe);
+            refEnd = Math.max(refEnd, re);
+            meta[m + PRIM_END] = primEnd;
+            meta[m + REF_END] = refEnd;
+        }
+        for (int f = at + n; f < count; f++) {
+            keys[f] = null;
+        }
+        count = at + n;
+        pending = 0;
+        committed = true;
+    }
+
+    /** The highest data end among the pending records (they are contiguous, written deepest first). */
+    private int pendingEnd(int from, int n, int column) {
+        int end = 0;
+        for (int f = from; f < from + n; f++) {
+            end = Math.max(end, meta[f * META + column]);
+        }
+        return end;
+    }
+
+    private void swapRecords(int a, int b) {
+        for (int k = 0; k < META; k++) {
+            int t = meta[a * META + k];
+            meta[a * META + k] = meta[b * META + k];
+            meta[b * META + k] = t;
+        }
+        String t = keys[a];
+        keys[a] = keys[b];
+        keys[b] = t;
+    }
+
+    private RuntimeException passedThroughUnrewritten(String callee, String site) {
+        String suspendedIn = keys[count + pending - 1];
+        String reason = Refusals.reasonFor(site, callee);
+        abandonUnwind();
+        return new IllegalStateException("a green thread suspended in " + display(suspendedIn)
+                + " and the suspension passed through a method that was not rewritten: "
+                + site + " expected a frame of " + display(callee) + ". "
+                + (reason != null ? "The agent refused to rewrite it: " + reason + ". " : "")
+                + "Mark that method @Suspendable (and every method between it and the suspension), or name its package"
+                + " with the agent option include=...");
+    }
+
+    private RuntimeException continuedAfterSuspension(String self) {
+        String suspendedIn = pending > 0 ? keys[count + pending - 1] : "a runtime call";
+        abandonUnwind();
+        String culprit = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
+                .skip(2)
+                .filter(f -> !isRewritten(f))
+                .findFirst()
+                .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")
+                .orElse("an unknown caller"));
+        return new IllegalStateException("a green thread suspended in " + display(suspendedIn)
+                + " but the suspension returned into " + culprit
+                + ", which was not rewritten and went on running until it called " + display(self)
+                + ". Mark it @Suspendable (or name its package with the agent option include=...);"
+                + " JDK methods such as List.forEach cannot suspend: use a plain loop");
+    }
+
+    private RuntimeException desynchronised(String self) {
+        String expected = cursor < count ? display(keys[cursor]) : "no further frame";
+        List<String> saved = savedFrames().stream().map(FrameStack::display).collect(Collectors.toList());
+        discard();
+        return new IllegalStateException("resuming a green thread re-entered " + display(self) + " where "
+                + expected + " was saved (saved frames, outermost first: " + saved + "). A method between them"
+                + " was not rewritten, or the code was changed while the thread was suspended");
+    }
+
+    private void abandonUnwind() {
+        for (int f = count; f < count + pending; f++) {
+            keys[f] = null;
+        }
+        pending = 0;
+        status = RUNNING;
+    }
+
+    private static boolean isRewritten(StackWalker.StackFrame f) {
+        Instrumented marker = f.getDeclaringClass().getAnnotation(Instrumented.class);
+        if (marker == null) {
+            return false;
+        }
+        String key = f.getMethodName() + f.getDescriptor();
+        return Arrays.asList(marker.value()).contains(key);
+    }
+
+    /** "name(desc)" as a reader would write it: name(int, java.lang.String). */
+    static String display(String key) {
+        if (key == null) {
+            return "?";
+        }
+        int paren = key.indexOf('(');
+        if (paren < 0) {
+            return key;
+        }
+        return key.substring(0, paren) + "(" + Arrays.stream(argumentNames(key.substring(paren)))
+                .collect(Collectors.joining(", ")) + ")";
+    }
+
+    private static String[] argumentNames(String desc) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        int i = 1;
+        while (desc.charAt(i) != ')') {
+            int dims = 0;
+            while (desc.charAt(i) == '[') {
+                dims++;
+                i++;
+            }
+            String name;
+            char c = desc.charAt(i);
+            if (c == 'L') {
+                int end = desc.indexOf(';', i);
+                name = desc.substring(i + 1, end).replace('/', '.');
+                i = end + 1;
+            } else {
+                name = switch (c) {
+                    case 'Z' -> "boolean"; case 'B' -> "byte"; case 'C' -> "char"; case 'S' -> "short";
+                    case 'I' -> "int"; case 'J' -> "long"; case 'F' -> "float"; default -> "double";
+                };
+                i++;
+            }
+            out.add(name + "[]".repeat(dims));
+        }
+        return out.toArray(new String[0]);
+    }
+}
