@@ -2,7 +2,6 @@ package dev.greenthreads.agent;
 
 import dev.greenthreads.agent.ClassHierarchy.ClassInfo;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,8 +30,6 @@ import org.objectweb.asm.tree.analysis.AnalyzerException;
  * was with one log line: the agent never breaks the application it instruments.
  */
 final class ClassRewriter {
-
-    private static final byte[] RUNTIME_MARK = "dev/greenthreads/".getBytes(StandardCharsets.UTF_8);
 
     private final ClassHierarchy hierarchy;
     private final Suspendability suspendability;
@@ -76,9 +73,6 @@ final class ClassRewriter {
                 || info.name.startsWith("dev/greenthreads/agent/") || Suspendability.isPlatform(info.name)) {
             return null;
         }
-        if (!contains(bytes, RUNTIME_MARK) && !anySuspendable(info)) {
-            return null;
-        }
         ClassNode cn = new ClassNode();
         new ClassReader(bytes).accept(cn, ClassReader.SKIP_FRAMES);
         Set<String> lambdaBodies = lambdaBodies(cn);
@@ -89,12 +83,14 @@ final class ClassRewriter {
             MethodNode method = cn.methods.get(m);
             String key = method.name + method.desc;
             List<MethodInsnNode> sites = suspendableCalls(method);
-            if (sites.isEmpty()) {
-                continue;
-            }
-            MethodRewriter rewriter = new MethodRewriter(hierarchy, info, cn.sourceFile, method);
+            boolean suspendable = suspendability.isSuspendable(info, method.name, method.desc) || lambdaBodies.contains(key);
             boolean constructor = method.name.equals("<init>"), initialiser = method.name.equals("<clinit>");
             boolean synchronizedMethod = (method.access & Opcodes.ACC_SYNCHRONIZED) != 0;
+            if (sites.isEmpty() && !(suspendable && options.verify && !constructor && !initialiser && !synchronizedMethod
+                    && method.instructions.size() > 0)) {
+                continue;
+            }
+            MethodRewriter rewriter = new MethodRewriter(hierarchy, info, cn.sourceFile, method, options.verify);
             if (constructor || initialiser || synchronizedMethod) {
                 String what = constructor ? "the constructor " : initialiser ? "the static initialiser " : "the synchronized method ";
                 List<MethodInsnNode> pinned = constructor ? afterSuperCall(cn, method, sites) : sites;
@@ -104,7 +100,7 @@ final class ClassRewriter {
                 }
                 MethodNode backup = copy(method);
                 try {
-                    rewriter.rewrite(List.of(), pinned, reasons);
+                    rewriter.pinOnly(pinned, reasons);
                     changed |= !pinned.isEmpty();
                 } catch (CannotRewrite | AnalyzerException e) {
                     cn.methods.set(m, backup);
@@ -112,7 +108,7 @@ final class ClassRewriter {
                 refusals.put(info.name + "." + key, what.trim() + " cannot suspend");
                 continue;
             }
-            if (!suspendability.isSuspendable(info, method.name, method.desc) && !lambdaBodies.contains(key)) {
+            if (!suspendable) {
                 MethodInsnNode first = sites.get(0);
                 refusals.put(info.name + "." + key, "it is not suspendable itself although it calls the suspendable "
                         + first.owner.replace('/', '.') + "." + first.name + " at " + rewriter.where(first)
@@ -133,9 +129,7 @@ final class ClassRewriter {
             MethodNode backup = copy(method);
             try {
                 rewriter.rewrite(resumable, pinned, reasons);
-                if (!resumable.isEmpty()) {
-                    rewritten.add(key);
-                }
+                rewritten.add(key);
                 changed = true;
             } catch (CannotRewrite | AnalyzerException e) {
                 cn.methods.set(m, backup);
@@ -197,16 +191,6 @@ final class ClassRewriter {
             }
         }
         return sites;
-    }
-
-    private boolean anySuspendable(ClassInfo info) {
-        for (String key : info.methods.keySet()) {
-            int paren = key.indexOf('(');
-            if (suspendability.isSuspendable(info, key.substring(0, paren), key.substring(paren))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -284,18 +268,5 @@ final class ClassRewriter {
                 method.exceptions.toArray(new String[0]));
         method.accept(copy);
         return copy;
-    }
-
-    private static boolean contains(byte[] bytes, byte[] pattern) {
-        outer:
-        for (int i = 0; i <= bytes.length - pattern.length; i++) {
-            for (int j = 0; j < pattern.length; j++) {
-                if (bytes[i + j] != pattern[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 }

@@ -61,8 +61,12 @@ final class MethodRewriter {
     private final MethodNode method;
     private final String self;
 
-    MethodRewriter(ClassHierarchy hierarchy, ClassHierarchy.ClassInfo owner, String sourceFile, MethodNode method) {
+    private final boolean verify;
+
+    MethodRewriter(ClassHierarchy hierarchy, ClassHierarchy.ClassInfo owner, String sourceFile, MethodNode method,
+                   boolean verify) {
         this.hierarchy = hierarchy;
+        this.verify = verify;
         this.owner = owner;
         this.sourceFile = sourceFile;
         this.method = method;
@@ -90,12 +94,22 @@ final class MethodRewriter {
      */
     void rewrite(List<MethodInsnNode> sites, List<MethodInsnNode> pinned, List<String> reasons)
             throws AnalyzerException, CannotRewrite {
+        rewrite(true, sites, pinned, reasons);
+    }
+
+    /** Only wraps {@code pinned}: for constructors, initialisers and synchronized methods, which never suspend. */
+    void pinOnly(List<MethodInsnNode> pinned, List<String> reasons) throws AnalyzerException, CannotRewrite {
+        rewrite(false, List.of(), pinned, reasons);
+    }
+
+    private void rewrite(boolean resumable, List<MethodInsnNode> sites, List<MethodInsnNode> pinned, List<String> reasons)
+            throws AnalyzerException, CannotRewrite {
         for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
             if (i.getOpcode() == Opcodes.JSR || i.getOpcode() == Opcodes.RET) {
                 throw new CannotRewrite("it uses JSR/RET subroutines (class files older than Java 7); recompile it");
             }
         }
-        if (!sites.isEmpty()) {
+        if (resumable && (!sites.isEmpty() || verify && hasCalls())) {
             ConstructorCalls.moveAllocations(owner.name, method, new java.util.HashSet<>(sites));
             makeResumable(sites);
         }
@@ -150,15 +164,15 @@ final class MethodRewriter {
             maxTemps = Math.max(maxTemps, temp - tempBase);
             sites.add(s);
         }
-        if (sites.isEmpty()) {
-            return;
-        }
         InsnList insns = method.instructions;
+        InsnList tail = new InsnList();
+        if (verify) {
+            checkOtherCalls(calls, stackSlot, tail);
+        }
         for (Site s : sites) {
             insns.insertBefore(s.call, beforeCall(s, stackSlot, indexSlot));
             insns.insert(s.call, afterCall(s, stackSlot));
         }
-        InsnList tail = new InsnList();
         for (int pc = 0; pc < sites.size(); pc++) {
             tail.add(saveBlock(sites.get(pc), pc, stackSlot));
             tail.add(restoreBlock(sites.get(pc), stackSlot, indexSlot));
@@ -166,6 +180,30 @@ final class MethodRewriter {
         insns.add(tail);
         insns.insert(prologue(sites, stackSlot));
         method.maxLocals = tempBase + maxTemps;
+    }
+
+    /**
+     * Verification: after every other call, a suspension must not be in progress. If one is,
+     * it passed through the callee, which was not rewritten and so returned as if it had ended;
+     * the error names it before anything else runs on wrong values.
+     */
+    private void checkOtherCalls(List<MethodInsnNode> sites, int stackSlot, InsnList tail) {
+        for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (!(i instanceof MethodInsnNode) || sites.contains(i) || ((MethodInsnNode) i).owner.equals(FS)) {
+                continue;
+            }
+            MethodInsnNode call = (MethodInsnNode) i;
+            LabelNode failed = new LabelNode();
+            InsnList check = status(stackSlot);
+            check.add(new JumpInsnNode(Opcodes.IFNE, failed));
+            method.instructions.insert(call, check);
+            tail.add(failed);
+            tail.add(new VarInsnNode(Opcodes.ALOAD, stackSlot));
+            tail.add(new LdcInsnNode(describe(call)));
+            tail.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, FS, "passedThrough",
+                    "(Ljava/lang/String;)Ljava/lang/RuntimeException;", false));
+            tail.add(new InsnNode(Opcodes.ATHROW));
+        }
     }
 
     private static void count(Site s, BasicValue v) {
@@ -183,6 +221,16 @@ final class MethodRewriter {
         return v.isReference() && v.getType().getSort() == Type.OBJECT && v.getType().getInternalName().equals("null");
     }
 
+    private boolean hasCalls() {
+        for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i instanceof MethodInsnNode) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** With no suspendable call, the method is never resumed: enter() can only report what went wrong. */
     private InsnList prologue(List<Site> sites, int stackSlot) {
         InsnList p = new InsnList();
         LabelNode start = new LabelNode();
@@ -193,6 +241,11 @@ final class MethodRewriter {
         p.add(new VarInsnNode(Opcodes.ALOAD, stackSlot));
         p.add(new LdcInsnNode(self));
         p.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, FS, "enter", "(Ljava/lang/String;)I", false));
+        if (sites.isEmpty()) {
+            p.add(new InsnNode(Opcodes.POP));
+            p.add(start);
+            return p;
+        }
         LabelNode[] targets = new LabelNode[sites.size()];
         for (int i = 0; i < targets.length; i++) {
             targets[i] = sites.get(i).restore;

@@ -281,6 +281,28 @@ public final class FrameStack {
         commit(index + 1);
     }
 
+    /**
+     * Verification, after a call of a method that is not suspendable returned with a suspension
+     * in progress (or a resumption unfinished): that method was not rewritten.
+     */
+    public RuntimeException passedThrough(String site) {
+        boolean resuming = status == RESUMING;
+        String suspendedIn = pending > 0 ? display(keys[count + pending - 1]) : "a runtime call";
+        String target = site.substring(site.lastIndexOf(" calling ") + " calling ".length());
+        String reason = Refusals.reasonFor(site, null);
+        if (resuming) {
+            discard();
+        } else {
+            abandonUnwind();
+        }
+        return new IllegalStateException("a green thread " + (resuming ? "resumed through " : "suspended in " + suspendedIn
+                + " and the suspension passed through ") + target + ", called at " + site.substring(0, site.lastIndexOf(" calling "))
+                + ", which is not suspendable and so was not rewritten"
+                + (reason != null ? " (" + reason + ")" : "") + ". Mark " + target
+                + " @Suspendable (or name its package with the agent option include=...); JDK methods such as"
+                + " List.forEach cannot suspend: use a plain loop");
+    }
+
     /** Rewritten code at a call site that must not suspend (monitor held, constructor, initialiser). */
     public void pin(String where) {
         if (owner == null) {

@@ -18,7 +18,7 @@ public final class Refusals {
     /** The agent's reason for not rewriting the method called at {@code site}, or null. */
     static String reasonFor(String site, String callee) {
         Object map = System.getProperties().get(PROPERTY);
-        if (!(map instanceof Map) || callee == null) {
+        if (!(map instanceof Map)) {
             return null;
         }
         // site is "... calling owner/Name.name": the callee key is the owner plus "." plus name(desc).
@@ -29,7 +29,12 @@ public final class Refusals {
         String target = site.substring(calling + " calling ".length());
         int dot = target.lastIndexOf('.');
         String owner = dot < 0 ? target : target.substring(0, dot).replace('.', '/');
-        Object reason = ((Map<?, ?>) map).get(owner + "." + callee);
-        return reason == null ? null : reason.toString();
+        String prefix = owner + "." + (callee != null ? callee : target.substring(dot + 1) + "(");
+        for (Map.Entry<?, ?> e : ((Map<?, ?>) map).entrySet()) {
+            if (e.getKey().toString().startsWith(prefix)) {
+                return e.getValue().toString();
+            }
+        }
+        return null;
     }
 }
