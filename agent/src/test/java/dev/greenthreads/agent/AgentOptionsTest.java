@@ -1,0 +1,44 @@
+package dev.greenthreads.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Paths;
+import org.junit.jupiter.api.Test;
+
+class AgentOptionsTest {
+
+    @Test
+    void defaultsVerifyAndNothingElse() {
+        AgentOptions o = AgentOptions.parse(null);
+        assertTrue(o.verify);
+        assertFalse(o.trace);
+        assertEquals(null, o.dump);
+    }
+
+    @Test
+    void parsesEveryOption() {
+        AgentOptions o = AgentOptions.parse("verify=false,trace,dump=/tmp/x,include=com.example.**,exclude=com.example.gen.*");
+        assertFalse(o.verify);
+        assertTrue(o.trace);
+        assertEquals(Paths.get("/tmp/x"), o.dump);
+        assertTrue(o.included("com/example/a/B"));
+        assertFalse(o.included("com/examples/B"));
+        assertFalse(o.included("com/example/gen/Made"), "exclude wins");
+        assertTrue(o.included("com/example/gen/sub/Made"), "a single star does not reach subpackages");
+    }
+
+    @Test
+    void anUnknownOptionIsAnErrorThatListsTheKnownOnes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("verbose"));
+        assertTrue(e.getMessage().contains("'verbose'") && e.getMessage().contains("include="), e.getMessage());
+    }
+
+    @Test
+    void anOptionWithoutItsValueSaysWhatItNeeds() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("include="));
+        assertTrue(e.getMessage().contains("include=..."), e.getMessage());
+    }
+}

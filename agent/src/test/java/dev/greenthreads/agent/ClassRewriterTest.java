@@ -1,0 +1,116 @@
+package dev.greenthreads.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.tree.AnnotationNode;
+import org.objectweb.asm.tree.ClassNode;
+
+/** The class-level pipeline on hand-built class files: what it rewrites, refuses and leaves alone. */
+class ClassRewriterTest {
+
+    private final Map<String, byte[]> classes = new HashMap<>();
+    private final Map<String, String> refusals = new ConcurrentHashMap<>();
+    private final ClassHierarchy hierarchy = new ClassHierarchy(classes::get);
+    private final AgentOptions options = AgentOptions.defaults();
+    private final ClassRewriter rewriter = new ClassRewriter(hierarchy,
+            new Suspendability(hierarchy, options, ConcurrentHashMap.newKeySet()), options, refusals);
+
+    /** {@code class Fixture { @Suspendable static int work(int x) { FrameStack.suspend(); return x + 1; } }} */
+    private static byte[] fixture(int version, boolean withJsr) {
+        ClassWriter cw = new ClassWriter(withJsr ? ClassWriter.COMPUTE_MAXS : ClassWriter.COMPUTE_FRAMES);
+        cw.visit(version, Opcodes.ACC_PUBLIC, "test/Fixture", null, "java/lang/Object", null);
+        cw.visitSource("Fixture.java", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "work", "(I)I", null, null);
+        mv.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        mv.visitCode();
+        Label line = new Label();
+        mv.visitLabel(line);
+        mv.visitLineNumber(7, line);
+        if (withJsr) {
+            Label sub = new Label(), after = new Label();
+            mv.visitJumpInsn(Opcodes.JSR, sub);
+            mv.visitJumpInsn(Opcodes.GOTO, after);
+            mv.visitLabel(sub);
+            mv.visitVarInsn(Opcodes.ASTORE, 1);
+            mv.visitVarInsn(Opcodes.RET, 1);
+            mv.visitLabel(after);
+        }
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+        mv.visitVarInsn(Opcodes.ILOAD, 0);
+        mv.visitInsn(Opcodes.ICONST_1);
+        mv.visitInsn(Opcodes.IADD);
+        mv.visitInsn(Opcodes.IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    private static String captureStderr(Runnable action) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(out, true));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        return out.toString();
+    }
+
+    @Test
+    void rewritesASuspendableMethodAndMarksTheClass() {
+        byte[] out = rewriter.rewrite(fixture(Opcodes.V17, false));
+        assertNotNull(out);
+        ClassNode cn = new ClassNode();
+        new ClassReader(out).accept(cn, 0);
+        AnnotationNode marker = cn.visibleAnnotations.stream()
+                .filter(a -> a.desc.equals(Names.INSTRUMENTED)).findFirst().orElseThrow();
+        assertEquals(java.util.List.of("value", java.util.List.of("work(I)I")), marker.values);
+        assertEquals(1, rewriter.methodsRewritten);
+    }
+
+    @Test
+    void rewritingTwiceIsHarmless() {
+        byte[] once = rewriter.rewrite(fixture(Opcodes.V17, false));
+        assertNull(rewriter.rewrite(once), "a rewritten class is recognised and left alone");
+    }
+
+    @Test
+    void aClassFileTheAgentCannotReadIsLeftAsItWasWithOneLogLine() {
+        byte[][] result = new byte[1][];
+        String log = captureStderr(() -> result[0] = rewriter.rewrite(new byte[] {(byte) 0xCA, (byte) 0xFE, 1, 2, 3}));
+        assertNull(result[0]);
+        assertEquals(1, log.lines().count(), log);
+        assertTrue(log.startsWith("[greenthreads] WARNING: left "), log);
+    }
+
+    @Test
+    void aMethodWithSubroutinesIsRefusedWithTheReasonRecorded() {
+        String log = captureStderr(() -> assertNull(rewriter.rewrite(fixture(Opcodes.V1_5, true))));
+        assertTrue(log.contains("cannot make test.Fixture.work resumable: it uses JSR/RET"), log);
+        assertTrue(refusals.get("test/Fixture.work(I)I").contains("JSR/RET"), refusals.toString());
+    }
+
+    @Test
+    void aClassWithNothingSuspendableIsLeftAlone() {
+        ClassWriter cw = new ClassWriter(0);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Plain", null, "java/lang/Object", null);
+        cw.visitEnd();
+        assertNull(rewriter.rewrite(cw.toByteArray()));
+    }
+}

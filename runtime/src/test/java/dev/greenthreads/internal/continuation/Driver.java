@@ -1,0 +1,61 @@
+package dev.greenthreads.internal.continuation;
+
+import dev.greenthreads.Suspendable;
+import dev.greenthreads.SuspendableRunnable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Runs a body as a continuation without a scheduler, the way a carrier's runner does: call it,
+ * and after each suspension call it again, on whichever of two carrier threads is free, so
+ * frames saved on one kernel thread are resumed on another.
+ */
+final class Driver implements AutoCloseable {
+
+    private final ExecutorService carriers = Executors.newFixedThreadPool(2, r -> new CarrierThread(r, "driver"));
+
+    /** The suspension the tests use: the one primitive, behind a suspendable method. */
+    @Suspendable
+    static void pause() {
+        FrameStack.suspend();
+    }
+
+    /** Runs {@code body} to its end and returns how many times it suspended. */
+    int run(SuspendableRunnable body) throws Exception {
+        FrameStack frames = new FrameStack(this);
+        int suspensions = 0;
+        while (slice(frames, body)) {
+            suspensions++;
+        }
+        return suspensions;
+    }
+
+    private boolean slice(FrameStack frames, SuspendableRunnable body) throws Exception {
+        try {
+            return carriers.submit(() -> {
+                CarrierThread carrier = (CarrierThread) Thread.currentThread();
+                carrier.frames = frames;
+                try {
+                    body.run();
+                    return frames.suspendedAfterRun();
+                } catch (Throwable t) {
+                    frames.discard();
+                    throw t;
+                } finally {
+                    carrier.frames = FrameStack.NONE;
+                }
+            }).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception) {
+                throw (Exception) e.getCause();
+            }
+            throw (Error) e.getCause();
+        }
+    }
+
+    @Override
+    public void close() {
+        carriers.shutdownNow();
+    }
+}

@@ -1,0 +1,136 @@
+package dev.greenthreads.internal.continuation;
+
+import static dev.greenthreads.internal.continuation.Driver.pause;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.greenthreads.Suspendable;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where suspension is impossible, it fails at once with an error that names the place and
+ * the remedy, and the green thread's own state stays usable.
+ */
+class RefusalTest {
+
+    private final Driver driver = new Driver();
+    private final Object lock = new Object();
+
+    @AfterEach
+    void close() {
+        driver.close();
+    }
+
+    private static String failure(Driver driver, dev.greenthreads.SuspendableRunnable body) {
+        return assertThrows(IllegalStateException.class, () -> driver.run(body)).getMessage();
+    }
+
+    @Test
+    void suspendingInsideASynchronizedBlockNamesTheBlockAndTheRemedy() {
+        String message = failure(driver, () -> {
+            synchronized (lock) {
+                pause();
+            }
+        });
+        assertTrue(message.contains("synchronized block at dev.greenthreads.internal.continuation.RefusalTest.lambda$"), message);
+        assertTrue(message.contains("RefusalTest.java:"), message);
+        assertTrue(message.contains("Mutex"), message);
+    }
+
+    @Suspendable
+    private synchronized void synchronizedMethod() {
+        pause();
+    }
+
+    @Test
+    void suspendingInsideASynchronizedMethodNamesIt() {
+        String message = failure(driver, this::synchronizedMethod);
+        assertTrue(message.contains("synchronized method dev.greenthreads.internal.continuation.RefusalTest.synchronizedMethod(RefusalTest.java:"), message);
+    }
+
+    @Test
+    void theMonitorIsReleasedAndTheThreadGoesOnAfterARefusedSuspension() throws Exception {
+        List<String> seen = new ArrayList<>();
+        int suspensions = driver.run(() -> {
+            try {
+                synchronized (lock) {
+                    pause();
+                }
+            } catch (IllegalStateException expected) {
+                seen.add("refused");
+            }
+            pause();
+            seen.add("suspended after");
+        });
+        assertEquals(List.of("refused", "suspended after"), seen);
+        assertEquals(1, suspensions);
+        assertTrue(!Thread.holdsLock(lock));
+    }
+
+    static final class SuspendsInConstructor {
+        SuspendsInConstructor() {
+            pause();
+        }
+    }
+
+    @Test
+    void suspendingInsideAConstructorNamesIt() {
+        String message = failure(driver, () -> new SuspendsInConstructor());
+        assertTrue(message.contains("constructor dev.greenthreads.internal.continuation.RefusalTest$SuspendsInConstructor.<init>(RefusalTest.java:"), message);
+        assertTrue(message.contains("factory method"), message);
+    }
+
+    static final class SuspendsInStaticInitialiser {
+        static final int VALUE;
+
+        static {
+            pause();
+            VALUE = 1;
+        }
+    }
+
+    @Test
+    void suspendingInsideAStaticInitialiserNamesIt() {
+        Throwable e = assertThrows(ExceptionInInitializerError.class, () -> driver.run(() -> {
+            int unused = SuspendsInStaticInitialiser.VALUE;
+        }));
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().contains("static initialiser dev.greenthreads.internal.continuation.RefusalTest$SuspendsInStaticInitialiser.<clinit>"),
+                e.getCause().getMessage());
+    }
+
+    static void notMarked() {
+        pause();
+    }
+
+    @Test
+    void suspendingThroughAMethodThatWasNotRewrittenNamesItAndWhyItWasNot() {
+        String message = failure(driver, () -> notMarked());
+        assertTrue(message.contains("passed through dev.greenthreads.internal.continuation.RefusalTest.notMarked"), message);
+        assertTrue(message.contains("RefusalTest.java:"), message);
+        assertTrue(message.contains("not suspendable itself although it calls the suspendable"), message);
+        assertTrue(message.contains("@Suspendable"), message);
+    }
+
+    @Test
+    void suspendingThroughAJdkMethodIsReportedBeforeItGoesOn() {
+        List<Integer> ran = new ArrayList<>();
+        String message = failure(driver, () -> List.of(1, 2, 3).forEach(i -> {
+            ran.add(i);
+            pause();
+        }));
+        assertTrue(message.contains("forEach"), message);
+        assertTrue(ran.size() <= 2, "the JDK method was stopped at its next call into suspendable code: " + ran);
+    }
+
+    @Test
+    void suspendingOutsideAGreenThreadIsRefused() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, Driver::pause);
+        assertTrue(e.getMessage().contains("only a green thread can suspend"), e.getMessage());
+    }
+}
