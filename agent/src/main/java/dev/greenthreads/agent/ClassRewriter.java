@@ -69,7 +69,7 @@ final class ClassRewriter {
 
     private byte[] rewriteOrNull(byte[] bytes) throws IOException {
         ClassInfo info = hierarchy.add(bytes);
-        if (info.alreadyRewritten || info.name.startsWith(Names.CONTINUATION_PACKAGE)
+        if (info.alreadyRewritten || info.name.equals(Names.FRAME_STACK)
                 || info.name.startsWith("dev/greenthreads/agent/") || Suspendability.isPlatform(info.name)) {
             return null;
         }

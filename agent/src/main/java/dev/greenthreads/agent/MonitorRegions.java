@@ -39,9 +39,15 @@ final class MonitorRegions {
             AbstractInsnNode insn = insns.get(at);
             int d = depth[at];
             int out = d + (insn.getOpcode() == Opcodes.MONITORENTER ? 1 : insn.getOpcode() == Opcodes.MONITOREXIT ? -1 : 0);
+            // Handlers are tried in table order and a catch-all stops the search: an exception
+            // inside a synchronized block reaches outer handlers only through javac's catch-all,
+            // which releases the monitor first.
             for (TryCatchBlockNode tcb : method.tryCatchBlocks) {
                 if (insns.indexOf(tcb.start) <= at && at < insns.indexOf(tcb.end)) {
                     flow(insns, depth, work, insns.indexOf(tcb.handler), d);
+                    if (tcb.type == null) {
+                        break;
+                    }
                 }
             }
             if (insn instanceof JumpInsnNode) {

@@ -10,7 +10,6 @@ final class Names {
     static final String FRAME_STACK = "dev/greenthreads/internal/continuation/FrameStack";
     static final String FRAME_STACK_DESC = "L" + FRAME_STACK + ";";
     static final String INSTRUMENTED = "Ldev/greenthreads/internal/continuation/Instrumented;";
-    static final String CONTINUATION_PACKAGE = "dev/greenthreads/internal/continuation/";
 
     /** The one primitive suspension: a call to it is a suspendable call site. */
     static final String SUSPEND = "suspend";
