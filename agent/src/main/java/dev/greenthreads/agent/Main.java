@@ -7,7 +7,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.jar.JarEntry;
@@ -17,28 +20,41 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The offline instrumenter: {@code java -jar greenthreads-agent.jar instrument IN OUT [OPTIONS]}
+ * The offline instrumenter: {@code java -jar greenthreads-agent.jar instrument [--classpath CP] IN OUT [OPTIONS]}
  * rewrites ahead of time what the agent would rewrite at load time. IN and OUT are jars or
- * directories (a directory may be rewritten in place); OPTIONS are the agent's. Classes are
- * looked up in IN first, then in the JDK.
+ * directories (a directory may be rewritten in place); OPTIONS are the agent's. Classes that
+ * decide what is suspendable are looked up in IN, then on CP (the application's other jars and
+ * the greenthreads runtime), then in the JDK.
  */
 public final class Main {
 
     private Main() {
     }
 
-    public static void main(String[] args) throws IOException {
-        if (args.length < 3 || args.length > 4 || !args[0].equals("instrument")) {
-            System.err.println("usage: java -jar greenthreads-agent.jar instrument IN OUT [OPTIONS]\n"
+    public static void main(String[] arguments) throws IOException {
+        List<String> args = new ArrayList<>(Arrays.asList(arguments));
+        List<Path> classpath = new ArrayList<>();
+        int cp = args.indexOf("--classpath");
+        if (cp > 0 && cp + 1 < args.size()) {
+            for (String element : args.get(cp + 1).split(java.io.File.pathSeparator)) {
+                if (!element.isEmpty()) {
+                    classpath.add(Paths.get(element));
+                }
+            }
+            args.subList(cp, cp + 2).clear();
+        }
+        if (args.size() < 3 || args.size() > 4 || !args.get(0).equals("instrument")) {
+            System.err.println("usage: java -jar greenthreads-agent.jar instrument [--classpath CP] IN OUT [OPTIONS]\n"
                     + "  IN, OUT  a jar or a directory of classes (OUT may be IN for a directory)\n"
+                    + "  CP       where the classes IN uses live (the greenthreads runtime, other jars)\n"
                     + "  OPTIONS  the agent's options, comma separated: include=com.example.**,exclude=...,trace,dump=DIR\n"
                     + "or run an application with -javaagent:greenthreads-agent.jar[=OPTIONS]");
             System.exit(2);
         }
-        Path in = Paths.get(args[1]), out = Paths.get(args[2]);
+        Path in = Paths.get(args.get(1)), out = Paths.get(args.get(2));
         AgentOptions options;
         try {
-            options = AgentOptions.parse(args.length == 4 ? args[3] : null);
+            options = AgentOptions.parse(args.size() == 4 ? args.get(3) : null);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);
@@ -51,6 +67,9 @@ public final class Main {
         Map<String, byte[]> entries = Files.isDirectory(in) ? readDirectory(in) : readJar(in);
         ClassHierarchy hierarchy = new ClassHierarchy(name -> {
             byte[] own = entries.get(name + ".class");
+            if (own == null) {
+                own = onClasspath(classpath, name + ".class");
+            }
             return own != null ? own : jdkClass(name);
         });
         ClassRewriter rewriter = new ClassRewriter(hierarchy,
@@ -88,6 +107,31 @@ public final class Main {
     private static boolean isSignature(String name) {
         String n = name.toUpperCase();
         return n.startsWith("META-INF/") && (n.endsWith(".SF") || n.endsWith(".RSA") || n.endsWith(".DSA") || n.endsWith(".EC"));
+    }
+
+    private static byte[] onClasspath(List<Path> classpath, String entry) {
+        for (Path element : classpath) {
+            try {
+                if (Files.isDirectory(element)) {
+                    Path file = element.resolve(entry);
+                    if (Files.isRegularFile(file)) {
+                        return Files.readAllBytes(file);
+                    }
+                } else if (Files.isRegularFile(element)) {
+                    try (JarFile jar = new JarFile(element.toFile(), false)) {
+                        JarEntry e = jar.getJarEntry(entry);
+                        if (e != null) {
+                            try (InputStream in = jar.getInputStream(e)) {
+                                return in.readAllBytes();
+                            }
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // an unreadable element of the class path holds nothing we can use
+            }
+        }
+        return null;
     }
 
     private static byte[] jdkClass(String internalName) {
