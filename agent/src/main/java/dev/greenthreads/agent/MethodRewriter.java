@@ -77,7 +77,7 @@ final class MethodRewriter {
     private static final class Site {
         MethodInsnNode call;
         /** Locals to save, by slot, with their verifier types. */
-        final List<int[]> slots = new ArrayList<>();
+        final List<Integer> slots = new ArrayList<>();
         final List<BasicValue> types = new ArrayList<>();
         /** The operand stack under the call, bottom first, and the temp slot of each. */
         final List<BasicValue> stack = new ArrayList<>();
@@ -120,6 +120,7 @@ final class MethodRewriter {
 
     private void makeResumable(List<MethodInsnNode> calls) throws AnalyzerException, CannotRewrite {
         Frame<BasicValue>[] frames = new Analyzer<>(new HierarchyVerifier(hierarchy, owner)).analyze(owner.name, method);
+        Liveness liveness = Liveness.of(method);
         int stackSlot = method.maxLocals, indexSlot = stackSlot + 1, tempBase = stackSlot + 2;
         boolean thisReassigned = false;
         for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
@@ -136,15 +137,17 @@ final class MethodRewriter {
             }
             Site s = new Site();
             s.call = call;
+            java.util.BitSet live = liveness.after(method.instructions, call);
             for (int l = skipThis ? 1 : 0; l < f.getLocals(); l++) {
                 BasicValue v = f.getLocal(l);
                 if (v == BasicValue.RETURNADDRESS_VALUE) {
                     throw new CannotRewrite("it holds a JSR return address in a local");
                 }
-                if (v.getType() == null) {
+                if (v.getType() == null || !live.get(l)) {
+                    l += v.getSize() - 1;
                     continue;
                 }
-                s.slots.add(new int[] {l});
+                s.slots.add(l);
                 s.types.add(v);
                 count(s, v);
                 l += v.getSize() - 1;
@@ -307,7 +310,7 @@ final class MethodRewriter {
         l.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, FS, "save",
                 "(IIILjava/lang/String;Ljava/lang/String;Ljava/lang/String;)V", false));
         for (int k = 0; k < s.slots.size(); k++) {
-            push(l, stackSlot, s.types.get(k), s.slots.get(k)[0]);
+            push(l, stackSlot, s.types.get(k), s.slots.get(k));
         }
         for (int d = 0; d < s.stack.size(); d++) {
             push(l, stackSlot, s.stack.get(d), s.temps.get(d));
@@ -323,7 +326,7 @@ final class MethodRewriter {
         l.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, FS, "frameIndex", "()I", false));
         l.add(new VarInsnNode(Opcodes.ISTORE, indexSlot));
         for (int k = 0; k < s.slots.size(); k++) {
-            pop(l, stackSlot, s.types.get(k), s.slots.get(k)[0]);
+            pop(l, stackSlot, s.types.get(k), s.slots.get(k));
         }
         for (int d = 0; d < s.stack.size(); d++) {
             pop(l, stackSlot, s.stack.get(d), s.temps.get(d));

@@ -12,18 +12,21 @@ import java.util.stream.Collectors;
  * <h2>Implementation overview</h2>
  *
  * Frames are stored flat, without an object per frame: {@link #prims} holds every primitive
- * slot (as {@code long} bits, so the GC never scans it) and {@link #refs} every reference.
- * {@link #meta} holds {@value #META} ints per frame: resume point, where its primitives and
- * references start, and the prefix maximum of where frame data ends (so the end of the kept
- * frames' data is one read). Frame 0 is the outermost (the green thread's body).
+ * slot (as {@code long} bits, so the GC never scans it) and {@link #refs} every reference,
+ * each frame's references preceded by the method's key ("name(desc)", an interned constant)
+ * that resuming checks. {@link #meta} holds {@value #META} ints per frame: resume point and
+ * where its primitives and references start. Frame 0 is the outermost (the green thread's
+ * body), and committed frames lie in order, so a frame ends where the next begins.
  *
  * <p>Unwinding saves frames deepest first, before it is known how many frames below stay
- * valid. New frame records are therefore written past {@link #count} and their data past the
- * current top; the <em>commit</em> (by the deepest frame that was kept, or by the runner when
- * none was) reverses the new records into place above the kept ones and moves their data down
- * to the end of the kept data. Kept frames are never written again: a green thread that
- * yields in a loop at depth 100 saves two frames per switch, not a hundred.
- */
+ * valid. New records are therefore written past {@link #count} and their data past the
+ * committed data; the <em>commit</em> (by the deepest frame that was kept, or by the runner
+ * when none was) puts the new frames in order above the kept ones: it reverses the new data as
+ * a whole and then each frame's block (which reverses the order of the blocks in place, with
+ * no scratch space), moves it down to the end of the kept data, and reverses the records.
+ * Kept frames are never written again: a green thread that yields in a loop at depth 100
+ * saves only the frames that ran since its last switch.
+  */
 public final class FrameStack {
 
     /** Running normally: rewritten code takes its fast paths. */
@@ -36,7 +39,7 @@ public final class FrameStack {
     /** The stack of every thread that is not running a green thread: always {@link #RUNNING}. */
     public static final FrameStack NONE = new FrameStack(null);
 
-    private static final int PC = 0, PRIM_BASE = 1, REF_BASE = 2, PRIM_END = 3, REF_END = 4, META = 5;
+    private static final int PC = 0, PRIM_BASE = 1, REF_BASE = 2, META = 3;
 
     /** Verification of suspension paths (agent option {@code verify}), on unless turned off. */
     private static final boolean VERIFY = !"false".equals(System.getProperty("greenthreads.verify"));
@@ -47,12 +50,11 @@ public final class FrameStack {
     private final Object owner;
 
     private int[] meta = EMPTY_INTS;
-    private String[] keys = EMPTY_STRINGS;
     private long[] prims = EMPTY_LONGS;
     private Object[] refs = EMPTY_OBJECTS;
 
-    /** Committed frames, valid from 0 to count - 1. */
-    private int count;
+    /** Committed frames, valid from 0 to count - 1; their data ends at primTop and refTop. */
+    private int count, primTop, refTop;
     /** Frames saved by the unwinding in progress, stored at count .. count + pending - 1, deepest first. */
     private int pending;
     /** Whether a kept frame already committed the unwinding in progress. */
@@ -66,7 +68,6 @@ public final class FrameStack {
     private String pinnedBy;
 
     private static final int[] EMPTY_INTS = {};
-    private static final String[] EMPTY_STRINGS = {};
     private static final long[] EMPTY_LONGS = {};
     private static final Object[] EMPTY_OBJECTS = {};
 
@@ -151,14 +152,18 @@ public final class FrameStack {
     public void discard() {
         Arrays.fill(refs, null);
         status = RUNNING;
-        count = pending = cursor = 0;
+        count = pending = cursor = primTop = refTop = 0;
         pinDepth = 0;
         pinnedBy = null;
     }
 
     /** Saved frames, outermost first, as "name(desc)": for diagnostics. */
     public List<String> savedFrames() {
-        return Arrays.asList(keys).subList(0, count);
+        List<String> keys = new java.util.ArrayList<>();
+        for (int f = 0; f < count; f++) {
+            keys.add(key(f));
+        }
+        return keys;
     }
 
     // ------------------------------------------------------------------------------------
@@ -173,13 +178,13 @@ public final class FrameStack {
         if (status == UNWINDING) {
             throw continuedAfterSuspension(self);
         }
-        if (cursor >= count || keys[cursor] != self) {
+        if (cursor >= count || key(cursor) != self) {
             throw desynchronised(self);
         }
         int f = cursor++;
         frame = f;
         primAt = meta[f * META + PRIM_BASE];
-        refAt = meta[f * META + REF_BASE];
+        refAt = meta[f * META + REF_BASE] + 1;
         return meta[f * META + PC];
     }
 
@@ -218,32 +223,35 @@ public final class FrameStack {
      * @param site   the call site for messages: "Class.method(File.java:line) calling Owner.name"
      */
     public void save(int pc, int nPrims, int nRefs, String self, String callee, String site) {
-        if (VERIFY && callee != null && pending > 0 && keys[count + pending - 1] != callee) {
+        if (VERIFY && callee != null && pending > 0 && key(count + pending - 1) != callee) {
             throw passedThroughUnrewritten(callee, site);
         }
         int f = count + pending;
-        int primBase = pending == 0 ? dataEnd(count, PRIM_END) : meta[(f - 1) * META + PRIM_END];
-        int refBase = pending == 0 ? dataEnd(count, REF_END) : meta[(f - 1) * META + REF_END];
+        // Pending frames follow one another: the previous one's data ends where its pushes stopped.
+        int primBase = pending == 0 ? primTop : primAt;
+        int refBase = pending == 0 ? refTop : refAt;
         if ((f + 1) * META > meta.length) {
-            meta = Arrays.copyOf(meta, Math.max(META * 4, meta.length * 2));
-            keys = Arrays.copyOf(keys, meta.length / META);
+            meta = Arrays.copyOf(meta, grown(meta.length, (f + 1) * META));
         }
         if (primBase + nPrims > prims.length) {
-            prims = Arrays.copyOf(prims, Math.max(primBase + nPrims, prims.length * 2));
+            prims = Arrays.copyOf(prims, grown(prims.length, primBase + nPrims));
         }
-        if (refBase + nRefs > refs.length) {
-            refs = Arrays.copyOf(refs, Math.max(refBase + nRefs, refs.length * 2));
+        if (refBase + 1 + nRefs > refs.length) {
+            refs = Arrays.copyOf(refs, grown(refs.length, refBase + 1 + nRefs));
         }
         int m = f * META;
         meta[m + PC] = pc;
         meta[m + PRIM_BASE] = primBase;
         meta[m + REF_BASE] = refBase;
-        meta[m + PRIM_END] = primBase + nPrims;
-        meta[m + REF_END] = refBase + nRefs;
-        keys[f] = self;
+        refs[refBase] = self;
         primAt = primBase;
-        refAt = refBase;
+        refAt = refBase + 1;
         pending++;
+    }
+
+    /** Capacity for {@code needed}: exact at first, then growing by half so saves stay amortised O(1). */
+    private static int grown(int length, int needed) {
+        return Math.max(needed, length + (length >> 1));
     }
 
     public void pushInt(int v) {
@@ -275,7 +283,7 @@ public final class FrameStack {
         if (committed) {
             return;
         }
-        if (VERIFY && callee != null && pending > 0 && keys[count + pending - 1] != callee) {
+        if (VERIFY && callee != null && pending > 0 && key(count + pending - 1) != callee) {
             throw passedThroughUnrewritten(callee, site);
         }
         commit(index + 1);
@@ -287,7 +295,7 @@ public final class FrameStack {
      */
     public RuntimeException passedThrough(String site) {
         boolean resuming = status == RESUMING;
-        String suspendedIn = pending > 0 ? display(keys[count + pending - 1]) : "a runtime call";
+        String suspendedIn = pending > 0 ? display(key(count + pending - 1)) : "a runtime call";
         String target = site.substring(site.lastIndexOf(" calling ") + " calling ".length());
         String reason = Refusals.reasonFor(site, null);
         if (resuming) {
@@ -324,76 +332,66 @@ public final class FrameStack {
 
     // ------------------------------------------------------------------------------------
 
-    /** End of the data of frames 0 .. upTo - 1, for column PRIM_END or REF_END. */
-    private int dataEnd(int upTo, int column) {
-        return upTo == 0 ? 0 : meta[(upTo - 1) * META + column];
+    /** The key ("name(desc)") of frame {@code f}, stored before its references. */
+    private String key(int f) {
+        return (String) refs[meta[f * META + REF_BASE]];
     }
 
-    /** Places the pending frames, reversed, at index {@code at} and compacts their data. */
+    /** Places the pending frames in order at index {@code at}, their data right after the kept frames'. */
     private void commit(int at) {
-        int n = pending;
-        int from = count;
-        // Pending records are deepest first; reverse them into outermost-first order.
+        int n = pending, from = count;
+        int keptPrims = at < count ? meta[at * META + PRIM_BASE] : primTop;
+        int keptRefs = at < count ? meta[at * META + REF_BASE] : refTop;
+        int newPrims = pending == 0 ? primTop : primAt, newRefs = pending == 0 ? refTop : refAt;
+        int oldRefEnd = Math.max(refTop, newRefs);
+        // Reverse the pending data as a whole, then each frame's block: the blocks come out
+        // outermost first, each in its own order. Then slide them down onto the kept data.
+        reverse(prims, null, primTop, newPrims);
+        reverse(null, refs, refTop, newRefs);
+        for (int k = 0; k < n; k++) {
+            int m = (from + k) * META;
+            int primEnd = k == n - 1 ? newPrims : meta[m + META + PRIM_BASE];
+            int refEnd = k == n - 1 ? newRefs : meta[m + META + REF_BASE];
+            int primStart = primTop + (newPrims - primEnd), refStart = refTop + (newRefs - refEnd);
+            reverse(prims, null, primStart, primStart + primEnd - meta[m + PRIM_BASE]);
+            reverse(null, refs, refStart, refStart + refEnd - meta[m + REF_BASE]);
+            meta[m + PRIM_BASE] = keptPrims + (primStart - primTop);
+            meta[m + REF_BASE] = keptRefs + (refStart - refTop);
+        }
+        System.arraycopy(prims, primTop, prims, keptPrims, newPrims - primTop);
+        System.arraycopy(refs, refTop, refs, keptRefs, newRefs - refTop);
         for (int i = 0, j = n - 1; i < j; i++, j--) {
-            swapRecords(from + i, from + j);
+            for (int c = 0; c < META; c++) {
+                int t = meta[(from + i) * META + c];
+                meta[(from + i) * META + c] = meta[(from + j) * META + c];
+                meta[(from + j) * META + c] = t;
+            }
         }
-        int primFrom = dataEnd(count, PRIM_END), refFrom = dataEnd(count, REF_END);
-        int primTo = dataEnd(at, PRIM_END), refTo = dataEnd(at, REF_END);
-        int primLen = n == 0 ? 0 : pendingEnd(from, n, PRIM_END) - primFrom;
-        int refLen = n == 0 ? 0 : pendingEnd(from, n, REF_END) - refFrom;
-        if (at != from) {
-            System.arraycopy(meta, from * META, meta, at * META, n * META);
-            System.arraycopy(keys, from, keys, at, n);
-        }
-        if (primTo != primFrom) {
-            System.arraycopy(prims, primFrom, prims, primTo, primLen);
-        }
-        if (refTo != refFrom) {
-            System.arraycopy(refs, refFrom, refs, refTo, refLen);
-            Arrays.fill(refs, refTo + refLen, refFrom + refLen, null);
-        }
-        int primShift = primTo - primFrom, refShift = refTo - refFrom;
-        int primEnd = primTo, refEnd = refTo;
-        for (int f = at; f < at + n; f++) {
-            int m = f * META;
-            meta[m + PRIM_BASE] += primShift;
-            meta[m + REF_BASE] += refShift;
-            int pe = meta[m + PRIM_END] + primShift, re = meta[m + REF_END] + refShift;
-            primEnd = Math.max(primEnd, pe);
-            refEnd = Math.max(refEnd, re);
-            meta[m + PRIM_END] = primEnd;
-            meta[m + REF_END] = refEnd;
-        }
-        for (int f = at + n; f < count; f++) {
-            keys[f] = null;
-        }
+        System.arraycopy(meta, from * META, meta, at * META, n * META);
+        primTop = keptPrims + (newPrims - primTop);
+        refTop = keptRefs + (newRefs - refTop);
+        Arrays.fill(refs, refTop, oldRefEnd, null);
         count = at + n;
         pending = 0;
         committed = true;
     }
 
-    /** The highest data end among the pending records (they are contiguous, written deepest first). */
-    private int pendingEnd(int from, int n, int column) {
-        int end = 0;
-        for (int f = from; f < from + n; f++) {
-            end = Math.max(end, meta[f * META + column]);
+    private static void reverse(long[] longs, Object[] objects, int from, int to) {
+        for (int i = from, j = to - 1; i < j; i++, j--) {
+            if (longs != null) {
+                long t = longs[i];
+                longs[i] = longs[j];
+                longs[j] = t;
+            } else {
+                Object t = objects[i];
+                objects[i] = objects[j];
+                objects[j] = t;
+            }
         }
-        return end;
-    }
-
-    private void swapRecords(int a, int b) {
-        for (int k = 0; k < META; k++) {
-            int t = meta[a * META + k];
-            meta[a * META + k] = meta[b * META + k];
-            meta[b * META + k] = t;
-        }
-        String t = keys[a];
-        keys[a] = keys[b];
-        keys[b] = t;
     }
 
     private RuntimeException passedThroughUnrewritten(String callee, String site) {
-        String suspendedIn = keys[count + pending - 1];
+        String suspendedIn = key(count + pending - 1);
         String reason = Refusals.reasonFor(site, callee);
         abandonUnwind();
         return new IllegalStateException("a green thread suspended in " + display(suspendedIn)
@@ -405,7 +403,7 @@ public final class FrameStack {
     }
 
     private RuntimeException continuedAfterSuspension(String self) {
-        String suspendedIn = pending > 0 ? keys[count + pending - 1] : "a runtime call";
+        String suspendedIn = pending > 0 ? key(count + pending - 1) : "a runtime call";
         abandonUnwind();
         String culprit = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
                 .skip(2)
@@ -421,7 +419,7 @@ public final class FrameStack {
     }
 
     private RuntimeException desynchronised(String self) {
-        String expected = cursor < count ? display(keys[cursor]) : "no further frame";
+        String expected = cursor < count ? display(key(cursor)) : "no further frame";
         List<String> saved = savedFrames().stream().map(FrameStack::display).collect(Collectors.toList());
         discard();
         return new IllegalStateException("resuming a green thread re-entered " + display(self) + " where "
@@ -430,8 +428,8 @@ public final class FrameStack {
     }
 
     private void abandonUnwind() {
-        for (int f = count; f < count + pending; f++) {
-            keys[f] = null;
+        if (pending > 0) {
+            Arrays.fill(refs, refTop, refAt, null);
         }
         pending = 0;
         status = RUNNING;
