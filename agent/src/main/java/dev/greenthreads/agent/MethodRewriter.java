@@ -82,6 +82,7 @@ final class MethodRewriter {
         /** The operand stack under the call, bottom first, and the temp slot of each. */
         final List<BasicValue> stack = new ArrayList<>();
         final List<Integer> temps = new ArrayList<>();
+        /** Primitive slots (two for a long or double) and references to save. */
         int prims, refs;
         final LabelNode resumed = new LabelNode(), call_ = new LabelNode(), cont = new LabelNode(),
                 save = new LabelNode(), restore = new LabelNode();
@@ -216,7 +217,7 @@ final class MethodRewriter {
         if (v.isReference()) {
             s.refs++;
         } else {
-            s.prims++;
+            s.prims += v.getSize();
         }
     }
 

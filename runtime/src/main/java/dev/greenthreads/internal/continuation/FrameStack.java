@@ -12,21 +12,18 @@ import java.util.stream.Collectors;
  * <h2>Implementation overview</h2>
  *
  * Frames are stored flat, without an object per frame: {@link #prims} holds every primitive
- * slot (as {@code long} bits, so the GC never scans it) and {@link #refs} every reference,
- * each frame's references preceded by the method's key ("name(desc)", an interned constant)
- * that resuming checks. {@link #meta} holds {@value #META} ints per frame: resume point and
- * where its primitives and references start. Frame 0 is the outermost (the green thread's
- * body), and committed frames lie in order, so a frame ends where the next begins.
+ * slot (an int, two for a long or double; the GC never scans it) and {@link #refs} every
+ * reference. Each frame starts with a header: in {@code prims} its resume point and its sizes,
+ * in {@code refs} the method's key ("name(desc)", an interned constant) that resuming checks.
+ * Frame 0 is the outermost (the green thread's body) and frames lie in order, so resuming
+ * walks them front to back with no index.
  *
  * <p>Unwinding saves frames deepest first, before it is known how many frames below stay
- * valid. New records are therefore written past {@link #count} and their data past the
- * committed data; the <em>commit</em> (by the deepest frame that was kept, or by the runner
- * when none was) puts the new frames in order above the kept ones: it reverses the new data as
- * a whole and then each frame's block (which reverses the order of the blocks in place, with
- * no scratch space), moves it down to the end of the kept data, and reverses the records.
- * Kept frames are never written again: a green thread that yields in a loop at depth 100
- * saves only the frames that ran since its last switch.
-  */
+ * valid. New frames are therefore written after the committed data; the <em>commit</em> (by
+ * the deepest frame that was kept, or by the runner when none was) puts them in order above
+ * the kept ones. Kept frames are never written again: a green thread that yields in a loop at
+ * depth 100 saves only the frames that ran since its last switch.
+ */
 public final class FrameStack {
 
     /** Running normally: rewritten code takes its fast paths. */
@@ -39,8 +36,6 @@ public final class FrameStack {
     /** The stack of every thread that is not running a green thread: always {@link #RUNNING}. */
     public static final FrameStack NONE = new FrameStack(null);
 
-    private static final int PC = 0, PRIM_BASE = 1, REF_BASE = 2, META = 3;
-
     /** Verification of suspension paths (agent option {@code verify}), on unless turned off. */
     private static final boolean VERIFY = !"false".equals(System.getProperty("greenthreads.verify"));
 
@@ -49,26 +44,28 @@ public final class FrameStack {
 
     private final Object owner;
 
-    private int[] meta = EMPTY_INTS;
-    private long[] prims = EMPTY_LONGS;
+    /** Per frame: resume point, (primitive slots << 16 | references), then the primitive slots. */
+    private int[] prims = EMPTY_INTS;
+    /** Per frame: the method's key, then its references. */
     private Object[] refs = EMPTY_OBJECTS;
 
-    /** Committed frames, valid from 0 to count - 1; their data ends at primTop and refTop. */
+    /** Committed frames, outermost first; their data ends at primTop and refTop. */
     private int count, primTop, refTop;
-    /** Frames saved by the unwinding in progress, stored at count .. count + pending - 1, deepest first. */
+    /** Frames saved by the unwinding in progress, deepest first, their data after the committed data. */
     private int pending;
+    /** Where the key of the last frame saved by the unwinding in progress is. */
+    private int lastSavedKey;
     /** Whether a kept frame already committed the unwinding in progress. */
     private boolean committed;
-    /** While resuming: the next frame to re-enter. */
-    private int cursor;
-    /** The frame being restored, and where its next primitive and reference are read or written. */
+    /** While resuming: the next frame to re-enter and where its data begins. */
+    private int cursor, nextPrim, nextRef;
+    /** The frame being saved or restored, and where its next slot and reference are. */
     private int frame, primAt, refAt;
 
     private int pinDepth;
     private String pinnedBy;
 
     private static final int[] EMPTY_INTS = {};
-    private static final long[] EMPTY_LONGS = {};
     private static final Object[] EMPTY_OBJECTS = {};
 
     public FrameStack(Object owner) {
@@ -136,7 +133,7 @@ public final class FrameStack {
                     commit(0);
                 }
                 status = RESUMING;
-                cursor = 0;
+                cursor = nextPrim = nextRef = 0;
                 return true;
             case RESUMING:
                 status = RUNNING;
@@ -160,8 +157,10 @@ public final class FrameStack {
     /** Saved frames, outermost first, as "name(desc)": for diagnostics. */
     public List<String> savedFrames() {
         List<String> keys = new java.util.ArrayList<>();
-        for (int f = 0; f < count; f++) {
-            keys.add(key(f));
+        for (int f = 0, r = 0, p = 0; f < count; f++) {
+            keys.add((String) refs[r]);
+            r += 1 + (prims[p + 1] & 0xFFFF);
+            p += 2 + (prims[p + 1] >>> 16);
         }
         return keys;
     }
@@ -178,14 +177,16 @@ public final class FrameStack {
         if (status == UNWINDING) {
             throw continuedAfterSuspension(self);
         }
-        if (cursor >= count || key(cursor) != self) {
+        if (cursor >= count || refs[nextRef] != self) {
             throw desynchronised(self);
         }
-        int f = cursor++;
-        frame = f;
-        primAt = meta[f * META + PRIM_BASE];
-        refAt = meta[f * META + REF_BASE] + 1;
-        return meta[f * META + PC];
+        frame = cursor++;
+        int p = nextPrim, sizes = prims[p + 1];
+        primAt = p + 2;
+        refAt = nextRef + 1;
+        nextPrim = primAt + (sizes >>> 16);
+        nextRef = refAt + (sizes & 0xFFFF);
+        return prims[p];
     }
 
     /** Index of the frame being restored; a frame keeps it to commit with {@link #keep}. */
@@ -194,19 +195,21 @@ public final class FrameStack {
     }
 
     public int popInt() {
-        return (int) prims[primAt++];
-    }
-
-    public float popFloat() {
-        return Float.intBitsToFloat((int) prims[primAt++]);
-    }
-
-    public long popLong() {
         return prims[primAt++];
     }
 
+    public float popFloat() {
+        return Float.intBitsToFloat(prims[primAt++]);
+    }
+
+    public long popLong() {
+        long v = (long) prims[primAt] << 32 | prims[primAt + 1] & 0xFFFFFFFFL;
+        primAt += 2;
+        return v;
+    }
+
     public double popDouble() {
-        return Double.longBitsToDouble(prims[primAt++]);
+        return Double.longBitsToDouble(popLong());
     }
 
     public Object popRef() {
@@ -217,35 +220,31 @@ public final class FrameStack {
      * Starts saving a frame while unwinding, with room for its slots.
      *
      * @param pc     resume point of the call site
+     * @param nSlots primitive slots (a long or double takes two)
      * @param self   "name(desc)" of the saving method
      * @param callee "name(desc)" of the method called at the site, or null when the call
      *               dispatches through an interface (a lambda's body has another name)
      * @param site   the call site for messages: "Class.method(File.java:line) calling Owner.name"
      */
-    public void save(int pc, int nPrims, int nRefs, String self, String callee, String site) {
-        if (VERIFY && callee != null && pending > 0 && key(count + pending - 1) != callee) {
+    public void save(int pc, int nSlots, int nRefs, String self, String callee, String site) {
+        if (VERIFY && callee != null && pending > 0 && refs[lastSavedKey] != callee) {
             throw passedThroughUnrewritten(callee, site);
         }
-        int f = count + pending;
         // Pending frames follow one another: the previous one's data ends where its pushes stopped.
-        int primBase = pending == 0 ? primTop : primAt;
-        int refBase = pending == 0 ? refTop : refAt;
-        if ((f + 1) * META > meta.length) {
-            meta = Arrays.copyOf(meta, grown(meta.length, (f + 1) * META));
+        int p = pending == 0 ? primTop : primAt;
+        int r = pending == 0 ? refTop : refAt;
+        if (p + 2 + nSlots > prims.length) {
+            prims = Arrays.copyOf(prims, grown(prims.length, p + 2 + nSlots));
         }
-        if (primBase + nPrims > prims.length) {
-            prims = Arrays.copyOf(prims, grown(prims.length, primBase + nPrims));
+        if (r + 1 + nRefs > refs.length) {
+            refs = Arrays.copyOf(refs, grown(refs.length, r + 1 + nRefs));
         }
-        if (refBase + 1 + nRefs > refs.length) {
-            refs = Arrays.copyOf(refs, grown(refs.length, refBase + 1 + nRefs));
-        }
-        int m = f * META;
-        meta[m + PC] = pc;
-        meta[m + PRIM_BASE] = primBase;
-        meta[m + REF_BASE] = refBase;
-        refs[refBase] = self;
-        primAt = primBase;
-        refAt = refBase + 1;
+        prims[p] = pc;
+        prims[p + 1] = nSlots << 16 | nRefs;
+        refs[r] = self;
+        lastSavedKey = r;
+        primAt = p + 2;
+        refAt = r + 1;
         pending++;
     }
 
@@ -263,11 +262,13 @@ public final class FrameStack {
     }
 
     public void pushLong(long v) {
-        prims[primAt++] = v;
+        prims[primAt] = (int) (v >>> 32);
+        prims[primAt + 1] = (int) v;
+        primAt += 2;
     }
 
     public void pushDouble(double v) {
-        prims[primAt++] = Double.doubleToRawLongBits(v);
+        pushLong(Double.doubleToRawLongBits(v));
     }
 
     public void pushRef(Object v) {
@@ -283,7 +284,7 @@ public final class FrameStack {
         if (committed) {
             return;
         }
-        if (VERIFY && callee != null && pending > 0 && key(count + pending - 1) != callee) {
+        if (VERIFY && callee != null && pending > 0 && refs[lastSavedKey] != callee) {
             throw passedThroughUnrewritten(callee, site);
         }
         commit(index + 1);
@@ -295,7 +296,7 @@ public final class FrameStack {
      */
     public RuntimeException passedThrough(String site) {
         boolean resuming = status == RESUMING;
-        String suspendedIn = pending > 0 ? display(key(count + pending - 1)) : "a runtime call";
+        String suspendedIn = pending > 0 ? display((String) refs[lastSavedKey]) : "a runtime call";
         String target = site.substring(site.lastIndexOf(" calling ") + " calling ".length());
         String reason = Refusals.reasonFor(site, null);
         if (resuming) {
@@ -332,56 +333,51 @@ public final class FrameStack {
 
     // ------------------------------------------------------------------------------------
 
-    /** The key ("name(desc)") of frame {@code f}, stored before its references. */
-    private String key(int f) {
-        return (String) refs[meta[f * META + REF_BASE]];
-    }
-
-    /** Places the pending frames in order at index {@code at}, their data right after the kept frames'. */
+    /**
+     * Places the pending frames, outermost first, after the first {@code at} committed frames.
+     * The pending data (deepest frame first) is reversed as a whole, which puts the frames in
+     * the right order but each backwards, then each frame is reversed back: no scratch space.
+     * Then the data slides down onto the end of the kept frames.
+     */
     private void commit(int at) {
-        int n = pending, from = count;
-        int keptPrims = at < count ? meta[at * META + PRIM_BASE] : primTop;
-        int keptRefs = at < count ? meta[at * META + REF_BASE] : refTop;
-        int newPrims = pending == 0 ? primTop : primAt, newRefs = pending == 0 ? refTop : refAt;
-        int oldRefEnd = Math.max(refTop, newRefs);
-        // Reverse the pending data as a whole, then each frame's block: the blocks come out
-        // outermost first, each in its own order. Then slide them down onto the kept data.
-        reverse(prims, null, primTop, newPrims);
-        reverse(null, refs, refTop, newRefs);
-        for (int k = 0; k < n; k++) {
-            int m = (from + k) * META;
-            int primEnd = k == n - 1 ? newPrims : meta[m + META + PRIM_BASE];
-            int refEnd = k == n - 1 ? newRefs : meta[m + META + REF_BASE];
-            int primStart = primTop + (newPrims - primEnd), refStart = refTop + (newRefs - refEnd);
-            reverse(prims, null, primStart, primStart + primEnd - meta[m + PRIM_BASE]);
-            reverse(null, refs, refStart, refStart + refEnd - meta[m + REF_BASE]);
-            meta[m + PRIM_BASE] = keptPrims + (primStart - primTop);
-            meta[m + REF_BASE] = keptRefs + (refStart - refTop);
-        }
-        System.arraycopy(prims, primTop, prims, keptPrims, newPrims - primTop);
-        System.arraycopy(refs, refTop, refs, keptRefs, newRefs - refTop);
-        for (int i = 0, j = n - 1; i < j; i++, j--) {
-            for (int c = 0; c < META; c++) {
-                int t = meta[(from + i) * META + c];
-                meta[(from + i) * META + c] = meta[(from + j) * META + c];
-                meta[(from + j) * META + c] = t;
+        int keptPrim = primTop, keptRef = refTop;
+        if (at < count) {
+            keptPrim = keptRef = 0;
+            for (int f = 0; f < at; f++) {
+                int sizes = prims[keptPrim + 1];
+                keptPrim += 2 + (sizes >>> 16);
+                keptRef += 1 + (sizes & 0xFFFF);
             }
         }
-        System.arraycopy(meta, from * META, meta, at * META, n * META);
-        primTop = keptPrims + (newPrims - primTop);
-        refTop = keptRefs + (newRefs - refTop);
+        int newPrim = pending == 0 ? primTop : primAt, newRef = pending == 0 ? refTop : refAt;
+        reverse(prims, null, primTop, newPrim);
+        reverse(null, refs, refTop, newRef);
+        // Reversed, the deepest frame is last and its header reads backwards: [.., sizes, pc].
+        for (int p = newPrim, r = newRef; p > primTop; ) {
+            int sizes = prims[p - 2];
+            int primLen = 2 + (sizes >>> 16), refLen = 1 + (sizes & 0xFFFF);
+            reverse(prims, null, p - primLen, p);
+            reverse(null, refs, r - refLen, r);
+            p -= primLen;
+            r -= refLen;
+        }
+        System.arraycopy(prims, primTop, prims, keptPrim, newPrim - primTop);
+        System.arraycopy(refs, refTop, refs, keptRef, newRef - refTop);
+        int oldRefEnd = Math.max(refTop, newRef);
+        primTop = keptPrim + (newPrim - primTop);
+        refTop = keptRef + (newRef - refTop);
         Arrays.fill(refs, refTop, oldRefEnd, null);
-        count = at + n;
+        count = at + pending;
         pending = 0;
         committed = true;
     }
 
-    private static void reverse(long[] longs, Object[] objects, int from, int to) {
+    private static void reverse(int[] ints, Object[] objects, int from, int to) {
         for (int i = from, j = to - 1; i < j; i++, j--) {
-            if (longs != null) {
-                long t = longs[i];
-                longs[i] = longs[j];
-                longs[j] = t;
+            if (ints != null) {
+                int t = ints[i];
+                ints[i] = ints[j];
+                ints[j] = t;
             } else {
                 Object t = objects[i];
                 objects[i] = objects[j];
@@ -391,7 +387,7 @@ public final class FrameStack {
     }
 
     private RuntimeException passedThroughUnrewritten(String callee, String site) {
-        String suspendedIn = key(count + pending - 1);
+        String suspendedIn = (String) refs[lastSavedKey];
         String reason = Refusals.reasonFor(site, callee);
         abandonUnwind();
         return new IllegalStateException("a green thread suspended in " + display(suspendedIn)
@@ -403,7 +399,7 @@ public final class FrameStack {
     }
 
     private RuntimeException continuedAfterSuspension(String self) {
-        String suspendedIn = pending > 0 ? key(count + pending - 1) : "a runtime call";
+        String suspendedIn = pending > 0 ? (String) refs[lastSavedKey] : "a runtime call";
         abandonUnwind();
         String culprit = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
                 .skip(2)
@@ -419,7 +415,7 @@ public final class FrameStack {
     }
 
     private RuntimeException desynchronised(String self) {
-        String expected = cursor < count ? display(key(cursor)) : "no further frame";
+        String expected = cursor < count ? display((String) refs[nextRef]) : "no further frame";
         List<String> saved = savedFrames().stream().map(FrameStack::display).collect(Collectors.toList());
         discard();
         return new IllegalStateException("resuming a green thread re-entered " + display(self) + " where "
