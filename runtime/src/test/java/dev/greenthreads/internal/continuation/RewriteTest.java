@@ -388,4 +388,44 @@ class RewriteTest {
         assertArrayEquals(new Object[] {"still null"}, seen.toArray());
         assertTrue(FrameStack.current() == FrameStack.NONE, "a platform thread sees no frame stack");
     }
+
+    /** Suspends in a green thread; on a platform thread does nothing, so the same code runs straight. */
+    @Suspendable
+    static void pauseIfGreen() {
+        if (FrameStack.current() != FrameStack.NONE) {
+            pause();
+        }
+    }
+
+    /** A random tree of calls, suspensions and local updates, driven by {@code plan}. */
+    @Suspendable
+    static long walk(java.util.Random plan, int depth, long acc) {
+        long mine = acc * 31 + depth;
+        int small = depth * 7;
+        double fraction = depth / 3.0;
+        String text = "d" + depth;
+        int actions = plan.nextInt(5);
+        for (int i = 0; i < actions; i++) {
+            switch (plan.nextInt(4)) {
+                case 0: pauseIfGreen(); break;
+                case 1: if (depth < 8) { mine += walk(plan, depth + 1, mine) * 3; } break;
+                case 2: mine ^= depth; small++; break;
+                default: pauseIfGreen(); pauseIfGreen(); break;
+            }
+        }
+        return mine + small + (long) (fraction * 1000) + text.length();
+    }
+
+    @Test
+    void randomCallTreesResumeToTheSameResultAsRunningStraight() throws Exception {
+        int suspended = 0;
+        for (int seed = 0; seed < 1000; seed++) {
+            long expected = walk(new java.util.Random(seed), 0, seed);
+            long[] got = new long[1];
+            int plan = seed;
+            suspended += driver.run(() -> got[0] = walk(new java.util.Random(plan), 0, plan));
+            assertEquals(expected, got[0], "seed " + seed);
+        }
+        assertTrue(suspended > 1000, "the plans suspended at many depths: " + suspended);
+    }
 }
