@@ -60,7 +60,12 @@ public final class Agent implements ClassFileTransformer {
                 || className.startsWith("dev/greenthreads/agent/")) {
             return null;
         }
-        return rewriterFor(loader).rewrite(bytes);
+        try {
+            return rewriterFor(loader).rewrite(bytes);
+        } catch (Throwable t) { // the application goes on with the class as it was
+            Log.warn("left " + className.replace('/', '.') + " as it was: " + t);
+            return null;
+        }
     }
 
     private ClassRewriter rewriterFor(ClassLoader loader) {
