@@ -1,5 +1,10 @@
 package dev.greenthreads.samples;
 
+import dev.greenthreads.samples.echo.EchoBench;
+import dev.greenthreads.samples.echo.EchoClientCommand;
+import dev.greenthreads.samples.echo.EchoServerCommand;
+import dev.greenthreads.samples.echo.PreforkWorker;
+
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,17 +24,38 @@ public final class Main {
         int run(String[] args) throws Exception;
     }
 
-    private record Entry(String summary, Subcommand command) {}
+    /**
+     * One row of the menu. {@code needsAgent}: the sample's green threads suspend, so running
+     * it without the agent earns a hint (the echo commands check for themselves, per mode).
+     */
+    private record Entry(String summary, boolean needsAgent, Subcommand command) {}
 
     private static final Map<String, Entry> SUBCOMMANDS = new LinkedHashMap<>();
 
     static {
         SUBCOMMANDS.put("million", new Entry(
                 "start a million green threads; compare with virtual and platform threads",
-                Million::run));
+                true, Million::run));
+        SUBCOMMANDS.put("echo-bench", new Entry(
+                "echo servers side by side: every mode against a load generator, one table and a chart",
+                false, EchoBench::run));
+        SUBCOMMANDS.put("echo-server", new Entry(
+                "an echo server: --mode iterative|threads|virtual|select|prefork|green",
+                false, EchoServerCommand::run));
+        SUBCOMMANDS.put("echo-client", new Entry(
+                "a load generator for an echo server: verified bytes, latency percentiles",
+                false, EchoClientCommand::run));
+        SUBCOMMANDS.put("echo-worker", new Entry(
+                "one worker process of echo-server --mode prefork (its parent starts it)",
+                false, PreforkWorker::run));
     }
 
     static final String AGENT_CLASS = "dev.greenthreads.agent.Agent";
+
+    /** Printed when a sample whose green threads suspend runs without the agent. */
+    public static final String AGENT_HINT = "hint: the greenthreads agent is not loaded, so the samples'"
+            + " green-thread bodies are not rewritten and cannot suspend. Run with"
+            + " -javaagent:agent/target/greenthreads-agent.jar";
 
     private Main() {}
 
@@ -49,10 +75,8 @@ public final class Main {
             usage(System.err);
             System.exit(2);
         }
-        if (!agentLoaded()) {
-            System.err.println("hint: the greenthreads agent is not loaded, so the samples' green-thread"
-                    + " bodies are not rewritten and cannot suspend. Run with"
-                    + " -javaagent:agent/target/greenthreads-agent.jar");
+        if (entry.needsAgent() && !agentLoaded()) {
+            System.err.println(AGENT_HINT);
         }
         int code = entry.command().run(Arrays.copyOfRange(args, 1, args.length));
         // Carrier threads may outlive main; the sample's result is final here.
@@ -63,7 +87,7 @@ public final class Main {
      * True when the agent jar is on the system class path, which {@code -javaagent} arranges.
      * The class is looked up without being initialised.
      */
-    static boolean agentLoaded() {
+    public static boolean agentLoaded() {
         try {
             Class.forName(AGENT_CLASS, false, ClassLoader.getSystemClassLoader());
             return true;
@@ -78,7 +102,7 @@ public final class Main {
         out.println();
         out.println("subcommands:");
         for (Map.Entry<String, Entry> e : SUBCOMMANDS.entrySet()) {
-            out.printf("  %-10s %s%n", e.getKey(), e.getValue().summary());
+            out.printf("  %-12s %s%n", e.getKey(), e.getValue().summary());
         }
         out.println();
         out.println("SUBCOMMAND --help lists a subcommand's options.");

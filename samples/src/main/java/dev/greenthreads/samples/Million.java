@@ -3,8 +3,6 @@ package dev.greenthreads.samples;
 import dev.greenthreads.GreenThread;
 import dev.greenthreads.SuspendableRunnable;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
@@ -127,7 +125,7 @@ public final class Million {
     }
 
     private static Result virtual(Options options, String step) throws Exception {
-        ThreadFactory factory = virtualThreadFactory();
+        ThreadFactory factory = VirtualThreads.factory(null);
         if (factory == null) {
             String why = "virtual threads need JDK 21+, skipped";
             System.out.printf("%s virtual: %s (this is JDK %s)%n%n", step, why, Runtime.version());
@@ -181,28 +179,6 @@ public final class Million {
                 }
             }
         });
-    }
-
-    /**
-     * {@code Thread.ofVirtual().factory()}, reached through method handles so that this class
-     * compiles for Java 17; null on a JDK without virtual threads.
-     */
-    static ThreadFactory virtualThreadFactory() {
-        try {
-            Class<?> builder = Class.forName("java.lang.Thread$Builder");
-            Class<?> ofVirtual = Class.forName("java.lang.Thread$Builder$OfVirtual");
-            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-            Object virtualBuilder = lookup
-                    .findStatic(Thread.class, "ofVirtual", MethodType.methodType(ofVirtual))
-                    .invoke();
-            return (ThreadFactory) lookup
-                    .findVirtual(builder, "factory", MethodType.methodType(ThreadFactory.class))
-                    .invoke(virtualBuilder);
-        } catch (ClassNotFoundException | NoSuchMethodException | UnsupportedOperationException e) {
-            return null; // JDK 17-18, or 19-20 without --enable-preview
-        } catch (Throwable t) {
-            throw new IllegalStateException("could not create a virtual thread factory", t);
-        }
     }
 
     // ---------------------------------------------------------------- measurement

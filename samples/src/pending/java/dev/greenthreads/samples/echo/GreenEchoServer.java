@@ -1,0 +1,190 @@
+package dev.greenthreads.samples.echo;
+
+import dev.greenthreads.GreenCancelledException;
+import dev.greenthreads.GreenThread;
+import dev.greenthreads.Scheduler;
+import dev.greenthreads.Suspendable;
+import dev.greenthreads.io.GreenServerSocket;
+import dev.greenthreads.io.GreenSocket;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code green}: a green thread per connection on {@code dev.greenthreads.io}. It reads like
+ * the {@code threads} mode ({@link BlockingEchoServer}): an accept loop, and per connection a
+ * loop that reads at most one buffer and writes all of it back. But {@code accept}, {@code read}
+ * and {@code write} park only the calling green thread, so the scheduler's few carrier threads
+ * serve every connection, and a client that never reads parks its own green thread in
+ * {@code write} (the same bounded buffering as the other modes).
+ *
+ * <p>Idle reaping, max-connections and shutdown are the {@link ConnectionTable}'s, as for the
+ * other modes: closing a {@link GreenSocket} from the reaper's platform thread wakes the green
+ * thread parked on it.
+ *
+ * <p>Looked up by name from {@link EchoMode#GREEN}, so that the samples build while
+ * {@code dev.greenthreads.io} does not exist yet.
+ */
+final class GreenEchoServer implements EchoServer {
+
+    private final ServerConfig config;
+    private final ServerStats.Counters counters = new ServerStats.Counters();
+    private final ConnectionTable table;
+    private final Scheduler scheduler = Scheduler.defaultScheduler();
+    private final Set<GreenThread<?>> handlers = ConcurrentHashMap.newKeySet();
+    private final AtomicLong connectionNumber = new AtomicLong();
+
+    private volatile boolean closed;
+    private GreenServerSocket listener;
+    private GreenThread<Void> acceptor;
+    private int port;
+    private long lastFailureLogged;
+
+    GreenEchoServer(ServerConfig config) {
+        this.config = config;
+        this.table = new ConnectionTable("echo-server green", config, counters);
+    }
+
+    @Override
+    public void start(int port) throws IOException {
+        if (config.reusePort()) {
+            throw new UnsupportedOperationException("green: GreenServerSocket has no SO_REUSEPORT option,"
+                    + " so green cannot be a prefork worker mode yet");
+        }
+        listener = GreenServerSocket.bind(new InetSocketAddress(config.bindAddress(), port));
+        this.port = ((InetSocketAddress) listener.localAddress()).getPort();
+        table.startReaper("echo-green-idle-reaper");
+        acceptor = GreenThread.builder().name("echo-green-accept").scheduler(scheduler).start(this::acceptLoop);
+    }
+
+    @Suspendable
+    private void acceptLoop() {
+        while (!closed) {
+            GreenSocket socket;
+            try {
+                socket = listener.accept();
+            } catch (Exception e) {
+                if (closed) {
+                    return;
+                }
+                logFailure("accept failed (" + e.getMessage() + "); retrying in 50 ms");
+                GreenThread.sleep(50);
+                continue;
+            }
+            ConnectionTable.Connection connection = table.admit(socket::close, null);
+            if (connection == null) {
+                continue;
+            }
+            GreenThread<Void> handler = GreenThread.builder()
+                    .name("echo-green-conn-" + connectionNumber.incrementAndGet())
+                    .scheduler(scheduler)
+                    .start(() -> {
+                        try {
+                            serve(socket, connection);
+                        } finally {
+                            handlers.remove(GreenThread.current());
+                        }
+                    });
+            handlers.add(handler);
+            if (handler.state() == GreenThread.State.TERMINATED) {
+                handlers.remove(handler); // it ended before it was added
+            }
+        }
+    }
+
+    /** Echoes until the client closes its side, then closes ours; always ends by releasing. */
+    @Suspendable
+    private void serve(GreenSocket socket, ConnectionTable.Connection connection) {
+        byte[] buffer = new byte[config.bufferSize()];
+        try {
+            int n;
+            while ((n = socket.read(buffer, 0, buffer.length)) >= 0) {
+                connection.touch();
+                counters.bytesRead.add(n);
+                socket.write(buffer, 0, n);
+                connection.touch();
+                counters.bytesWritten.add(n);
+            }
+            socket.shutdownOutput(); // everything it sent is echoed: the half-close is answered
+            table.release(connection);
+        } catch (GreenCancelledException e) {
+            table.release(connection);
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof IOException) {
+                table.failed(connection, (IOException) e);
+            } else {
+                counters.error("server bug");
+                table.release(connection);
+                logFailure("a connection's handler failed: " + e);
+            }
+        }
+    }
+
+    private synchronized void logFailure(String message) {
+        long now = System.nanoTime();
+        if (lastFailureLogged == 0 || now - lastFailureLogged >= TimeUnit.SECONDS.toNanos(1)) {
+            lastFailureLogged = now;
+            config.log().accept("echo-server green: " + message);
+        }
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public String mode() {
+        return EchoMode.GREEN.label();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.close(); // wakes the acceptor
+        } catch (Exception e) {
+            // closing anyway
+        }
+        table.closeAll(); // wakes every handler
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        join(acceptor, deadline);
+        for (GreenThread<?> handler : handlers) {
+            join(handler, deadline);
+        }
+        try {
+            table.awaitReaper(deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void join(GreenThread<?> thread, long deadlineNanos) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            return;
+        }
+        try {
+            thread.join(Duration.ofNanos(left));
+        } catch (Exception e) {
+            // ended badly or not in time: either way, no longer waited for
+        }
+    }
+
+    @Override
+    public ServerStats stats() {
+        return counters.snapshot();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.greenthreads.samples.echo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A tiny echo-bench: its CSV has a row per point, the stall is reported, and the chart is drawn. */
+class EchoBenchTest {
+
+    @Test
+    void writesARowPerPointTheStallAndAChart(@TempDir Path out) throws Exception {
+        int code = EchoBench.run(new String[] {"--modes", "iterative,select", "--connections", "1,3",
+                "--warmup", "0", "--measure", "1s", "--iterative-clients", "3", "--out", out.toString()});
+        assertEquals(0, code);
+
+        List<String> lines = Files.readAllLines(out.resolve("echo-bench.csv"), StandardCharsets.UTF_8);
+        assertEquals(EchoBench.Row.CSV_HEADER, lines.get(0));
+        List<EchoBench.Row> rows = lines.stream().skip(1).map(EchoBench.Row::parse).collect(Collectors.toList());
+        assertEquals(List.of("iterative 1", "iterative 3", "select 1", "select 3"),
+                rows.stream().map(r -> r.mode() + " " + r.connections()).collect(Collectors.toList()));
+
+        EchoBench.Row stalled = rows.get(1);
+        assertTrue(stalled.note().startsWith("stalled: 1 of 3 clients served"), stalled::note);
+        for (EchoBench.Row row : rows.subList(2, 4)) {
+            assertEquals(0, row.errors());
+            assertEquals(row.connections(), row.served());
+            assertTrue(row.messagesPerSecond() > 0);
+        }
+
+        assertTrue(Files.size(out.resolve("echo-bench.png")) > 10_000, "a chart was drawn");
+    }
+
+    @Test
+    void aModeThatCannotRunKeepsItsReasonThroughTheCsv() {
+        EchoBench.Row skipped = EchoBench.Row.skipped("virtual", "virtual threads need JDK 21+; this is JDK 17, \"say\"");
+        EchoBench.Row back = EchoBench.Row.parse(skipped.csv());
+        assertEquals(skipped.note(), back.note());
+        assertEquals(false, back.measured());
+    }
+}
