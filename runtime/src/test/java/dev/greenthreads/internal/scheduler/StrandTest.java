@@ -74,10 +74,11 @@ class StrandTest {
         AtomicInteger turn = new AtomicInteger();
         AtomicReference<Strand> ping = new AtomicReference<>();
         AtomicReference<Strand> pong = new AtomicReference<>();
-        CountDownLatch both = new CountDownLatch(2);
         GreenThread<Void> a = GreenThread.start(() -> {
             ping.set(Strand.current());
-            both.countDown();
+            while (pong.get() == null) {
+                GreenThread.yield();
+            }
             for (int i = 0; i < rounds; i++) {
                 while (turn.get() != 2 * i) {
                     Strand.park();
@@ -88,7 +89,9 @@ class StrandTest {
         });
         GreenThread<Void> b = GreenThread.start(() -> {
             pong.set(Strand.current());
-            both.countDown();
+            while (ping.get() == null) {
+                GreenThread.yield();
+            }
             for (int i = 0; i < rounds; i++) {
                 while (turn.get() != 2 * i + 1) {
                     Strand.park();

@@ -1,0 +1,235 @@
+package dev.greenthreads;
+
+import dev.greenthreads.internal.scheduler.Dispatcher;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Runs green threads on a fixed set of carrier kernel threads (daemon threads). The pthreads
+ * analogue is the kernel scheduler itself: a green thread is bound to one scheduler for its
+ * life, and a scheduler's green threads run in parallel on its carriers.
+ *
+ * <ul>
+ *   <li>{@link #defaultScheduler()}: shared, created on first use, never closed; one carrier
+ *       per available processor unless the system property {@value #CARRIERS_PROPERTY} says
+ *       otherwise.</li>
+ *   <li>{@link #builder()}: a scheduler of its own (number of carriers, name, handler).
+ *       Each carrier has its own queue, idle carriers steal from busy ones, and an idle carrier
+ *       is woken only when there is work and no other carrier is already looking for it.</li>
+ *   <li>{@link #deterministic(long)}: one carrier that draws every choice of the next thread to
+ *       run from the seed, and times waits by a virtual clock, so that the same seed replays the
+ *       same interleaving (for tests; see the method).</li>
+ * </ul>
+ *
+ * <p>Scheduling is cooperative: a green thread keeps its carrier until it parks, yields or ends.
+ * A green thread that blocks its kernel thread ({@code Thread.sleep}, a plain socket read, a
+ * contended {@code synchronized}) holds its carrier meanwhile.
+ *
+ * <p>Carriers are daemon threads: the JVM does not wait for green threads. Join them, use
+ * {@link #run}, or {@link #close()} a scheduler of your own before {@code main} returns.
+ */
+public final class Scheduler implements AutoCloseable {
+
+    /** Receives the exception that escaped a detached green thread. */
+    @FunctionalInterface
+    public interface UncaughtExceptionHandler {
+        /** Called on a carrier, outside any green thread, once per failed detached thread. */
+        void uncaughtException(GreenThread<?> thread, Throwable exception);
+    }
+
+    /** System property: the default scheduler's number of carriers (a positive integer). */
+    public static final String CARRIERS_PROPERTY = "greenthreads.carriers";
+
+    private static final AtomicInteger NUMBER = new AtomicInteger();
+    private static final ReentrantLock DEFAULT_LOCK = new ReentrantLock();
+    private static volatile Scheduler defaultScheduler;
+
+    private final Dispatcher dispatcher;
+    private final boolean shared;
+
+    private Scheduler(String name, int carriers, Long seed, UncaughtExceptionHandler handler, boolean shared) {
+        this.shared = shared;
+        this.dispatcher = seed == null
+                ? Dispatcher.workStealing(this, name, carriers, handler)
+                : Dispatcher.deterministic(this, name, seed, handler);
+    }
+
+    /**
+     * The shared scheduler that {@link GreenThread#start} uses outside green threads. Its
+     * carriers: {@code Runtime.availableProcessors()}, or the value of the system property
+     * {@value #CARRIERS_PROPERTY} read when it is first used. {@link #close()} does nothing on it.
+     *
+     * @throws IllegalStateException if the property is set to something other than a positive integer
+     */
+    public static Scheduler defaultScheduler() {
+        Scheduler s = defaultScheduler;
+        if (s != null) {
+            return s;
+        }
+        DEFAULT_LOCK.lock();
+        try {
+            if (defaultScheduler == null) {
+                defaultScheduler = new Scheduler("greenthreads", defaultCarriers(), null, Scheduler::printUncaught, true);
+            }
+            return defaultScheduler;
+        } finally {
+            DEFAULT_LOCK.unlock();
+        }
+    }
+
+    private static int defaultCarriers() {
+        String value = System.getProperty(CARRIERS_PROPERTY);
+        if (value == null) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalStateException("system property " + CARRIERS_PROPERTY + " must be a positive integer, not \""
+                + value + "\"");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A scheduler for reproducible tests: one carrier; each time it picks the next green thread
+     * to run, it draws uniformly from all ready ones with a random generator seeded by
+     * {@code seed}. The same seed gives the same interleaving; different seeds explore different
+     * ones.
+     *
+     * <p>Its green threads time their waits (sleep, timed join, timed {@code sync} waits) by a
+     * virtual clock: each dispatch advances it by a fixed quantum (10 us); when no thread is
+     * ready the carrier waits in real time until the next deadline and the clock jumps to it, so
+     * timeouts fire at the same point of every replay.
+     *
+     * <p>Only what its green threads do among themselves replays: starts, unparks and signals
+     * that come from platform threads happen when they happen. Start the other threads from one
+     * root thread, e.g. {@code scheduler.run(() -> { ...start and join... })}.
+     */
+    public static Scheduler deterministic(long seed) {
+        return new Scheduler("deterministic-" + seed, 1, seed, Scheduler::printUncaught, false);
+    }
+
+    /** Configures a work-stealing scheduler of one's own. */
+    public static final class Builder {
+
+        private int carriers = Runtime.getRuntime().availableProcessors();
+        private String name;
+        private UncaughtExceptionHandler handler = Scheduler::printUncaught;
+
+        private Builder() {
+        }
+
+        /** Number of carrier threads; default {@code Runtime.availableProcessors()}. */
+        public Builder carriers(int carriers) {
+            if (carriers < 1) {
+                throw new IllegalArgumentException("a scheduler needs at least one carrier, not " + carriers);
+            }
+            this.carriers = carriers;
+            return this;
+        }
+
+        /** Name of the scheduler; its carriers are named {@code <name>-carrier-<i>}. */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Receives exceptions that escape detached green threads. Default: print
+         * {@code Exception in green thread "<name>"} and the stack trace to standard error.
+         */
+        public Builder uncaughtExceptionHandler(UncaughtExceptionHandler handler) {
+            this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** Creates the scheduler and starts its carriers. */
+        public Scheduler build() {
+            String n = name != null ? name : "scheduler-" + NUMBER.incrementAndGet();
+            return new Scheduler(n, carriers, null, handler, false);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+
+    /** Starts a joinable green thread on this scheduler; see {@link GreenThread#start(SuspendableRunnable)}. */
+    public GreenThread<Void> start(SuspendableRunnable body) {
+        return GreenThread.builder().scheduler(this).start(body);
+    }
+
+    /** Starts a joinable green thread on this scheduler; see {@link GreenThread#start(SuspendableCallable)}. */
+    public <V> GreenThread<V> start(SuspendableCallable<V> body) {
+        return GreenThread.builder().scheduler(this).start(body);
+    }
+
+    /**
+     * Runs {@code body} as a green thread of this scheduler and waits for it: the usual entry
+     * from {@code main}. Blocks a platform caller; parks a green one. Returns and throws as
+     * {@link GreenThread#join()} does.
+     */
+    @Suspendable
+    public <V> V run(SuspendableCallable<V> body) {
+        return start(body).join();
+    }
+
+    /** {@link #run(SuspendableCallable)} for a body without a value. */
+    @Suspendable
+    public void run(SuspendableRunnable body) {
+        start(body).join();
+    }
+
+    /**
+     * Refuses new green threads from outside (its own green threads may still start others),
+     * waits until all its green threads have ended, then stops its carriers. Blocks a platform
+     * caller (uninterruptibly: an interrupt is kept for later) and parks a green one. Idempotent.
+     * A no-op on the {@link #defaultScheduler()}. A detached thread that never ends makes it wait
+     * for ever.
+     *
+     * @throws IllegalStateException when called by one of its own green threads
+     */
+    @Override
+    @Suspendable
+    public void close() {
+        if (!shared) {
+            dispatcher.close();
+        }
+    }
+
+    public String name() {
+        return dispatcher.name();
+    }
+
+    /** Number of carrier threads. */
+    public int carriers() {
+        return dispatcher.carrierCount();
+    }
+
+    @Override
+    public String toString() {
+        return "Scheduler[" + name() + ", " + carriers() + " carriers" + (dispatcher.isClosed() ? ", closed" : "") + "]";
+    }
+
+    Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    private static void printUncaught(GreenThread<?> thread, Throwable exception) {
+        StringWriter out = new StringWriter();
+        PrintWriter w = new PrintWriter(out);
+        w.print("Exception in green thread \"" + thread.name() + "\" ");
+        exception.printStackTrace(w);
+        w.flush();
+        System.err.print(out);
+    }
+}

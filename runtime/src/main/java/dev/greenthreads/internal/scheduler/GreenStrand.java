@@ -1,0 +1,458 @@
+package dev.greenthreads.internal.scheduler;
+
+import dev.greenthreads.GreenCancelledException;
+import dev.greenthreads.GreenThread;
+import dev.greenthreads.Suspendable;
+import dev.greenthreads.SuspendableCallable;
+import dev.greenthreads.SuspendableRunnable;
+import dev.greenthreads.internal.continuation.FrameStack;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A green thread as the scheduler sees it: its body, frame stack, run state, park permit,
+ * pending timer, cancellation request, outcome and joiners. {@link GreenThread} is the public
+ * face of one; this class holds everything the carriers touch. The state machine, the park
+ * protocol and the after-unwind rule are described in {@code package-info.java}.
+ */
+public final class GreenStrand extends Strand implements TimerHeap.Member {
+
+    // Run states. Only the owning carrier moves a thread out of RUNNING, YIELDING and PARKING;
+    // PARKED -> READY is a CAS won by exactly one waker (unpark or timer).
+    static final int NEW = 0;
+    static final int READY = 1;
+    static final int RUNNING = 2;
+    /** Recorded before suspending: the runner re-queues it after the unwind. */
+    static final int YIELDING = 3;
+    /** Recorded before suspending: the runner parks it after the unwind (and re-checks the permit). */
+    static final int PARKING = 4;
+    static final int PARKED = 5;
+    static final int TERMINATED = 6;
+
+    private static final int ENDED_NORMALLY = 1, ENDED_FAILED = 2, ENDED_CANCELLED = 3;
+    private static final int DETACHED = 1, FAILED = 2;
+
+    private static final VarHandle STATE, PERMIT, FLAGS, JOIN_LOCK;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(GreenStrand.class, "state", int.class);
+            PERMIT = l.findVarHandle(GreenStrand.class, "permit", int.class);
+            FLAGS = l.findVarHandle(GreenStrand.class, "flags", int.class);
+            JOIN_LOCK = l.findVarHandle(GreenStrand.class, "joinLock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final GreenThread<?> thread;
+    final Dispatcher dispatcher;
+    final FrameStack frames = new FrameStack(this);
+
+    private Object body;
+    private final boolean returnsValue;
+
+    volatile int state;
+    private volatile int permit;
+    /** Set by the timer when it fires, read by the runner after parking (no lost timeout). */
+    private volatile boolean timedOut;
+    private volatile boolean cancelRequested;
+    /** DETACHED and FAILED bits: whoever sets the second reports the failure, exactly once. */
+    private volatile int flags;
+
+    /** The pending park's deadline, if {@link #timed}: written by the thread before it suspends, read by its runner. */
+    boolean timed;
+    long deadline;
+    /** Position in the dispatcher's timer heap, -1 if none; guarded by the dispatcher's timer lock. */
+    private int heapIndex = -1;
+
+    /** The value, or the throwable, it ended with; published by the volatile write of TERMINATED. */
+    private Object result;
+    private int outcome;
+
+    private volatile int joinLock;
+    private JoinWaiter joiners;
+
+    /** GreenLocal values, indexed by the local's number; touched only by this thread. */
+    private Object[] locals;
+
+    /**
+     * @param body         a {@link SuspendableCallable} if {@code returnsValue}, else a {@link SuspendableRunnable}
+     * @param detached     whether it starts detached
+     */
+    public GreenStrand(GreenThread<?> thread, Dispatcher dispatcher, Object body, boolean returnsValue, boolean detached) {
+        this.thread = thread;
+        this.dispatcher = dispatcher;
+        this.body = body;
+        this.returnsValue = returnsValue;
+        this.flags = detached ? DETACHED : 0;
+    }
+
+    /** The running green thread's strand, or null on a platform thread. */
+    public static GreenStrand current() {
+        return (GreenStrand) FrameStack.current().owner();
+    }
+
+    public GreenThread<?> thread() {
+        return thread;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    @Override
+    public boolean isGreen() {
+        return true;
+    }
+
+    @Override
+    public String name() {
+        return thread.name();
+    }
+
+    @Override
+    public String toString() {
+        return "GreenStrand[" + thread + "]";
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Life cycle
+
+    /** NEW -> READY, and hands it to the dispatcher. */
+    public void start() {
+        if (!STATE.compareAndSet(this, NEW, READY)) {
+            throw new IllegalStateException("green thread \"" + name() + "\" was already started");
+        }
+        try {
+            dispatcher.start(this);
+        } catch (RuntimeException | Error e) {
+            state = NEW;
+            throw e;
+        }
+    }
+
+    public GreenThread.State publicState() {
+        switch (state) {
+            case NEW:
+                return GreenThread.State.NEW;
+            case READY:
+            case YIELDING:
+                return GreenThread.State.READY;
+            case RUNNING:
+                return GreenThread.State.RUNNING;
+            case PARKING:
+            case PARKED:
+                return GreenThread.State.BLOCKED;
+            default:
+                return GreenThread.State.TERMINATED;
+        }
+    }
+
+    /** Called by the runner to run or resume the body; not rewritten, a plain pass-through. */
+    Object runBody() throws Exception {
+        if (returnsValue) {
+            return ((SuspendableCallable<?>) body).call();
+        }
+        ((SuspendableRunnable) body).run();
+        return null;
+    }
+
+    /**
+     * Runner, after the body returned without suspending or threw ({@code error}): records the
+     * outcome, wakes the joiners, reports a detached failure, and forgets everything the thread
+     * held so that nothing of it stays reachable from the scheduler.
+     */
+    void terminate(Object value, Throwable error) {
+        body = null;
+        locals = null;
+        int how = ENDED_NORMALLY;
+        if (error instanceof ExitSignal) {
+            value = ((ExitSignal) error).value();
+            error = null;
+        } else if (error instanceof GreenCancelledException) {
+            how = ENDED_CANCELLED;
+            value = error;
+        } else if (error != null) {
+            how = ENDED_FAILED;
+            value = error;
+        }
+        result = value;
+        outcome = how;
+        state = TERMINATED;
+        wakeJoiners();
+        if (how == ENDED_FAILED && setFlag(FAILED)) {
+            dispatcher.uncaught(thread, error);
+        }
+        dispatcher.terminated(this);
+    }
+
+    public boolean isTerminated() {
+        return state == TERMINATED;
+    }
+
+    public boolean endedNormally() {
+        return outcome == ENDED_NORMALLY;
+    }
+
+    public boolean endedCancelled() {
+        return outcome == ENDED_CANCELLED;
+    }
+
+    /** After termination: the value (ended normally) or the throwable (failed or cancelled). */
+    public Object result() {
+        return result;
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Detach: the DETACHED and FAILED bits race to be second; the second reports.
+
+    public void detach() {
+        if (setFlag(DETACHED)) {
+            dispatcher.uncaught(thread, (Throwable) result);
+        }
+    }
+
+    public boolean isDetached() {
+        return (flags & DETACHED) != 0;
+    }
+
+    /** Sets {@code bit}; returns true when the other bit was set already and this call completes the pair. */
+    private boolean setFlag(int bit) {
+        for (;;) {
+            int f = flags;
+            if ((f & bit) != 0) {
+                return false;
+            }
+            if (FLAGS.compareAndSet(this, f, f | bit)) {
+                return (f | bit) == (DETACHED | FAILED);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Cancellation
+
+    /** Deferred cancellation: sets the request and unparks the thread so that a cancellation point it waits in notices. */
+    public void cancel() {
+        if (state == TERMINATED) {
+            return;
+        }
+        cancelRequested = true;
+        unpark();
+    }
+
+    boolean isCancelRequested() {
+        return cancelRequested;
+    }
+
+    /** A cancellation point of this (the running) thread: throws and clears a pending request. */
+    public void checkCancel() {
+        if (cancelRequested) {
+            cancelRequested = false;
+            throw new GreenCancelledException("green thread \"" + name() + "\" was cancelled");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Suspension. Each records in `state` what the runner must do after the unwinding, then
+    // suspends; the code after FrameStack.suspend() runs when the thread is resumed.
+
+    @Suspendable
+    public void yieldNow() {
+        STATE.setRelease(this, YIELDING); // read back by our own runner: no fence needed
+        FrameStack.suspend();
+    }
+
+    /** Parks this (the running) thread; {@code deadline} in the dispatcher's clock when {@code timed}. */
+    @Suspendable
+    void park(boolean timed, long deadline) {
+        if (permit != 0 && (int) PERMIT.getAndSet(this, 0) != 0) {
+            return;
+        }
+        this.timed = timed;
+        this.deadline = deadline;
+        timedOut = false;
+        state = PARKING;
+        FrameStack.suspend();
+        permit = 0; // consumed by the wake-up that resumed us (or stale)
+    }
+
+    @Override
+    public void unpark() {
+        if (permit == 0 && (int) PERMIT.getAndSet(this, 1) == 0
+                && state == PARKED && STATE.compareAndSet(this, PARKED, READY)) {
+            dispatcher.ready(this);
+        }
+    }
+
+    /**
+     * Runner, after the unwinding reached it: carries out what the thread recorded. Before this
+     * returns the thread may already be running on another carrier: the caller must not touch
+     * it afterwards.
+     */
+    void afterUnwind(Carrier carrier) {
+        int s = state;
+        if (s == YIELDING) {
+            STATE.setRelease(this, READY); // published to the next runner by the queue
+            dispatcher.yielded(this, carrier);
+        } else if (s == PARKING) {
+            if (timed) {
+                dispatcher.addTimer(this);
+            }
+            state = PARKED;
+            // An unpark or a timer that came during the unwinding saw PARKING and left it to us.
+            if ((permit != 0 || timedOut) && STATE.compareAndSet(this, PARKED, READY)) {
+                dispatcher.ready(this);
+            }
+        } else {
+            throw new IllegalStateException("green thread \"" + name() + "\" suspended without recording why (state "
+                    + s + "): suspend only through Strand.park or GreenThread.yield");
+        }
+    }
+
+    /** Runner, before resuming: drops the timer of a park that ended some other way. */
+    void beforeResume() {
+        STATE.setRelease(this, RUNNING);
+        if (timed) {
+            timed = false;
+            dispatcher.removeTimer(this);
+        }
+    }
+
+    /** The timer of its park fired. Returns true when the caller must schedule it. */
+    boolean expire() {
+        timedOut = true;
+        return state == PARKED && STATE.compareAndSet(this, PARKED, READY);
+    }
+
+    @Override
+    public int heapIndex() {
+        return heapIndex;
+    }
+
+    @Override
+    public void heapIndex(int index) {
+        heapIndex = index;
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Join
+
+    private static final class JoinWaiter {
+        final Strand strand;
+        JoinWaiter next;
+
+        JoinWaiter(Strand strand) {
+            this.strand = strand;
+        }
+    }
+
+    /**
+     * Waits, as a cancellation point, until this thread ends or, if {@code bounded}, until
+     * {@code until} (in the caller's {@link Strand#nanoTime()} clock) passes. Returns whether it
+     * ended.
+     */
+    @Suspendable
+    public boolean awaitTermination(boolean bounded, long until) {
+        Strand.testCancel();
+        if (state == TERMINATED) {
+            return true;
+        }
+        JoinWaiter w = new JoinWaiter(Strand.current());
+        if (!addJoiner(w)) {
+            return true;
+        }
+        for (;;) {
+            if (state == TERMINATED) {
+                return true;
+            }
+            if (Strand.cancelRequested()) {
+                removeJoiner(w);
+                Strand.testCancel();
+            }
+            if (!bounded) {
+                Strand.park();
+            } else if (until - Strand.nanoTime() > 0) {
+                Strand.parkUntil(until);
+            } else {
+                removeJoiner(w);
+                return state == TERMINATED;
+            }
+        }
+    }
+
+    private boolean addJoiner(JoinWaiter w) {
+        lockJoiners();
+        try {
+            if (state == TERMINATED) {
+                return false;
+            }
+            w.next = joiners;
+            joiners = w;
+            return true;
+        } finally {
+            unlockJoiners();
+        }
+    }
+
+    private void removeJoiner(JoinWaiter w) {
+        lockJoiners();
+        try {
+            JoinWaiter prev = null;
+            for (JoinWaiter j = joiners; j != null; prev = j, j = j.next) {
+                if (j == w) {
+                    if (prev == null) {
+                        joiners = j.next;
+                    } else {
+                        prev.next = j.next;
+                    }
+                    return;
+                }
+            }
+        } finally {
+            unlockJoiners();
+        }
+    }
+
+    private void wakeJoiners() {
+        JoinWaiter list;
+        lockJoiners();
+        try {
+            list = joiners;
+            joiners = null;
+        } finally {
+            unlockJoiners();
+        }
+        for (JoinWaiter j = list; j != null; j = j.next) {
+            j.strand.unpark();
+        }
+    }
+
+    /** A spin lock: held for a few instructions, never across a suspension or a park. */
+    private void lockJoiners() {
+        for (int spins = 0; !JOIN_LOCK.compareAndSet(this, 0, 1); spins++) {
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    private void unlockJoiners() {
+        JOIN_LOCK.setRelease(this, 0);
+    }
+
+    // ------------------------------------------------------------------------------------
+    // GreenLocal storage
+
+    public Object[] locals() {
+        return locals;
+    }
+
+    public void locals(Object[] table) {
+        locals = table;
+    }
+}

@@ -1,0 +1,99 @@
+/**
+ * Scheduling green threads on carrier kernel threads: run queues, the wake protocol for idle
+ * carriers, timers, and the park/unpark primitive ({@link dev.greenthreads.internal.scheduler.Strand})
+ * on which joining, sleeping and the {@code sync} package are built.
+ *
+ * <h2>Vocabulary</h2>
+ * <ul>
+ *   <li><b>Green thread</b> ({@link dev.greenthreads.internal.scheduler.GreenStrand}): the
+ *       scheduler's record of one {@code GreenThread}: body, frame stack, state, permit.</li>
+ *   <li><b>Strand</b> ({@link dev.greenthreads.internal.scheduler.Strand}): anything that can
+ *       park, a green thread or a platform thread.</li>
+ *   <li><b>Carrier</b> ({@link dev.greenthreads.internal.scheduler.Carrier}): a daemon kernel
+ *       thread that runs green threads, one slice at a time. The <b>runner</b> is its method
+ *       that calls a thread's body and, when the body returns, acts on how it returned.</li>
+ *   <li><b>Dispatcher</b> ({@link dev.greenthreads.internal.scheduler.Dispatcher}): the engine
+ *       of one {@code Scheduler}; work-stealing
+ *       ({@link dev.greenthreads.internal.scheduler.StealingDispatcher}) or deterministic
+ *       ({@link dev.greenthreads.internal.scheduler.DeterministicDispatcher}).</li>
+ *   <li><b>Run queue</b> ({@link dev.greenthreads.internal.scheduler.RunQueue}): a carrier's
+ *       256-slot ring; the owner pushes and pops, idle carriers steal half.
+ *       <b>LIFO slot</b>: the thread most recently unparked on that carrier, run next.
+ *       <b>Global queue</b> ({@link dev.greenthreads.internal.scheduler.GlobalQueue}):
+ *       submissions from outside the carriers and overflow.</li>
+ *   <li><b>Idle</b> carrier: parked in {@code LockSupport}, waiting to be handed work.
+ *       <b>Searching</b> carrier: awake, without work, trying to steal some.</li>
+ *   <li><b>Timer heap</b> ({@link dev.greenthreads.internal.scheduler.TimerHeap}): deadlines
+ *       of timed parks. <b>Timed waiter</b>: the one idle carrier parked until the earliest.</li>
+ * </ul>
+ *
+ * <h2>Green thread states</h2>
+ * <pre>
+ *   NEW --start--> READY --dispatch--> RUNNING --body ends--> TERMINATED
+ *                    ^                   |  |
+ *                    |      yield: YIELDING  PARKING: park
+ *                    |   (runner re-queues)  (runner: PARKED, then re-checks the permit)
+ *                    +---- unpark / timer: CAS PARKED -> READY (exactly one waker wins)
+ * </pre>
+ * Only the carrier running a thread moves it out of RUNNING, YIELDING and PARKING. The public
+ * {@code GreenThread.State} maps YIELDING to READY and PARKING, PARKED to BLOCKED.
+ *
+ * <h2>The after-unwind rule</h2>
+ * A suspension is not instantaneous: {@code FrameStack.suspend()} returns, and each frame saves
+ * itself on its way out, until the body returns to the runner. <b>A green thread becomes
+ * runnable again only after its unwinding has reached the runner</b>; otherwise another carrier
+ * could resume frames still being saved. So code that suspends never queues itself: it
+ * records in {@code state} what is to be done (YIELDING or PARKING, plus a deadline) and calls
+ * {@code suspend()}; the runner does it, after {@code suspendedAfterRun()} returned true and
+ * after it set its carrier's {@code frames} back to {@code NONE}. From the moment the runner
+ * queues the thread or marks it PARKED, it does not touch the thread again.
+ *
+ * <h2>Park and unpark: why no wake-up is lost</h2>
+ * A strand's permit is an int, 0 or 1. {@code park} consumes it if set (getAndSet) and returns;
+ * otherwise it records PARKING and suspends. An {@code unpark} that arrives while the thread
+ * is still unwinding sees PARKING and only sets the permit. The runner then writes PARKED and
+ * reads the permit; the unparker wrote the permit and reads the state. Both are volatile, so
+ * at least one of them sees the other's write: either the unparker sees PARKED and wins the CAS
+ * PARKED&nbsp;&rarr;&nbsp;READY, or the runner sees the permit and wins it. The same argument,
+ * with a {@code timedOut} flag instead of the permit, covers a timer that fires during the
+ * unwinding: the timer is armed before PARKED is written. A resumed park clears the permit.
+ * Spurious returns (a stale permit, a cancellation, a timer of an earlier wait) are allowed,
+ * as with {@code LockSupport}: callers loop on their condition.
+ *
+ * <h2>Waking carriers: one at a time, and never too few</h2>
+ * Counters {@code idle} and {@code searching} (Go's npidle and nmspinning). Whoever makes a
+ * thread ready pushes it, then (after a full fence) wakes one idle carrier if
+ * {@code idle > 0 && searching == 0}; the woken carrier is counted as searching before it
+ * wakes, so a burst of pushes wakes one carrier, not all. A searcher that finds work stops
+ * searching, and if it was the last, signals again: carriers come up one by one while there is
+ * work for them (Tokio: "notify only if nobody is searching").
+ *
+ * <p>Why an idle carrier never sleeps on work: a carrier going idle first counts itself in
+ * {@code idle} and stops searching (both atomic read-modify-writes, i.e. full fences), then
+ * re-checks every queue, LIFO slot and due timer before it parks. A pusher pushes, fences, then
+ * reads the counters. If the re-check missed the push, the push came after the re-check's
+ * fence, so the pusher reads the new counters: it sees an idle carrier, and either no
+ * searcher (it wakes one) or a searcher, which will itself re-check when it stops searching,
+ * after its decrement. Yields re-queue locally without signalling: a yield adds no parallelism.
+ *
+ * <h2>Timers</h2>
+ * One heap per dispatcher, under a lock (not on the yield path). A busy carrier fires due
+ * timers when it dispatches; an idle one claims the <em>timed waiter</em> role, if nobody holds
+ * it, and parks until the earliest deadline; the others park untimed. Adding an earlier timer
+ * unparks the timed waiter; adding one when there is none nudges an idle carrier to take the
+ * role; a timed waiter that leaves idle hands the role on the same way. A timer's entry is the
+ * green thread itself, removed when the thread resumes, so an ended thread is never kept
+ * reachable by its timer.
+ *
+ * <h2>Rules for code in this package</h2>
+ * <ul>
+ *   <li>Never suspend while holding a lock (the timer lock, a queue lock, a join spin lock).
+ *       Locks here are {@code java.util.concurrent} locks or CAS spin locks held for a few
+ *       instructions; no {@code synchronized}.</li>
+ *   <li>No {@code ThreadLocal} on a green thread's path: the current green thread is
+ *       {@code FrameStack.current().owner()}, a field of the carrier.</li>
+ *   <li>Nothing here may keep an ended green thread reachable: queues clear their slots, the
+ *       timer heap removes entries, and there is no registry of threads.</li>
+ * </ul>
+ */
+package dev.greenthreads.internal.scheduler;
