@@ -33,7 +33,7 @@ final class Carrier extends CarrierThread {
 
     /** Ready threads of this carrier; others steal from it. */
     final RunQueue<GreenStrand> queue = new RunQueue<>();
-    /** The thread most recently unparked by code running here: runs next (Go's runnext). */
+    /** The thread most recently unparked or started by code running here: runs next (Go's runnext). */
     volatile GreenStrand lifo;
     /** Dispatches so far; a thief reads it to tell a carrier that is stuck in one slice. */
     private long dispatches;

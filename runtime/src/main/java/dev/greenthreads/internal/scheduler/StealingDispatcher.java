@@ -8,7 +8,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The work-stealing dispatcher (Go's G-M-P scheduler with Tokio's refinements): per-carrier
- * bounded queues, a LIFO slot for the thread just unparked, a global queue for submissions from
+ * bounded queues, a LIFO slot for the thread just unparked or started, a global queue for submissions from
  * outside and for overflow, a fairness tick, stealing half, the searching-carrier wake protocol,
  * and a timer heap whose nearest deadline one idle carrier waits for. The invariants are in
  * {@code package-info.java}; this class follows them in this order:
@@ -70,15 +70,10 @@ final class StealingDispatcher extends Dispatcher {
     // ------------------------------------------------------------------------------------
     // Making threads ready
 
+    /** A new thread goes where an unparked one goes: its parent often joins it at once (Go's newproc). */
     @Override
     void submit(GreenStrand t) {
-        Carrier c = ownCarrier();
-        if (c != null) {
-            pushLocal(c, t);
-        } else {
-            global.push(t);
-        }
-        signalWork();
+        ready(t);
     }
 
     @Override
@@ -240,7 +235,7 @@ final class StealingDispatcher extends Dispatcher {
             } else if (now - giveUpAt >= 0) {
                 return null;
             }
-            Thread.onSpinWait();
+            backOff();
         }
     }
 
@@ -289,9 +284,19 @@ final class StealingDispatcher extends Dispatcher {
             if (v.lifo != t || v.dispatches() != seen) {
                 return null;
             }
-            Thread.onSpinWait();
+            backOff();
         }
         return v.takeLifo(t) ? t : null;
+    }
+
+    /**
+     * Pause between two looks at other carriers' queues: reading them as fast as possible would
+     * pull their cache lines away from the carriers that write them at every dispatch.
+     */
+    private static void backOff() {
+        for (int i = 0; i < 32; i++) {
+            Thread.onSpinWait();
+        }
     }
 
     // ------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@
  *       ({@link dev.greenthreads.internal.scheduler.DeterministicDispatcher}).</li>
  *   <li><b>Run queue</b> ({@link dev.greenthreads.internal.scheduler.RunQueue}): a carrier's
  *       256-slot ring; the owner pushes and pops, idle carriers steal half.
- *       <b>LIFO slot</b>: the thread most recently unparked on that carrier, run next.
+ *       <b>LIFO slot</b>: the thread most recently unparked or started by code on that carrier, run next.
  *       <b>Global queue</b> ({@link dev.greenthreads.internal.scheduler.GlobalQueue}):
  *       submissions from outside the carriers and overflow.</li>
  *   <li><b>Idle</b> carrier: parked in {@code LockSupport}, waiting to be handed work.

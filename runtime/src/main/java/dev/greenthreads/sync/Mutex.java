@@ -1,0 +1,415 @@
+package dev.greenthreads.sync;
+
+import dev.greenthreads.Suspendable;
+import dev.greenthreads.internal.scheduler.Strand;
+import dev.greenthreads.sync.WaitQueue.Waiter;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A mutual-exclusion lock ({@code pthread_mutex_t}) for green and platform threads alike. A
+ * green thread that waits for it parks without holding its carrier; a platform thread blocks.
+ * The owner is the thread that locked it: only the owner may unlock it.
+ *
+ * <table>
+ *   <caption>pthreads equivalents</caption>
+ *   <tr><th>pthreads</th><th>here</th></tr>
+ *   <tr><td>{@code pthread_mutex_init} with a type attribute</td><td>{@link #Mutex(Type)}; {@link #Mutex()} is {@link Type#NORMAL}</td></tr>
+ *   <tr><td>{@code pthread_mutex_lock}</td><td>{@link #lock()}</td></tr>
+ *   <tr><td>{@code pthread_mutex_trylock}</td><td>{@link #tryLock()}</td></tr>
+ *   <tr><td>{@code pthread_mutex_timedlock}</td><td>{@link #tryLock(Duration)}</td></tr>
+ *   <tr><td>{@code pthread_mutex_unlock}</td><td>{@link #unlock()}</td></tr>
+ * </table>
+ *
+ * <h2>Misuse, by type</h2>
+ * <table>
+ *   <caption>what each type does when misused</caption>
+ *   <tr><th>call</th><th>NORMAL</th><th>ERRORCHECK</th><th>RECURSIVE</th></tr>
+ *   <tr><td>{@code lock()} by the owner</td><td>{@code IllegalStateException}</td>
+ *       <td>{@code IllegalStateException} ({@code EDEADLK})</td><td>count + 1</td></tr>
+ *   <tr><td>{@code tryLock()} by the owner</td><td>false ({@code EBUSY})</td><td>false ({@code EBUSY})</td><td>count + 1</td></tr>
+ *   <tr><td>{@code tryLock(d)} by the owner</td><td>false, at once</td>
+ *       <td>{@code IllegalStateException} ({@code EDEADLK})</td><td>count + 1</td></tr>
+ *   <tr><td>{@code unlock()} by a non-owner</td><td colspan="3">{@code IllegalMonitorStateException}
+ *       ({@code EPERM}); the mutex is left as it was</td></tr>
+ * </table>
+ * Where POSIX leaves NORMAL undefined (unlock by a non-owner) or lets it deadlock for ever
+ * ({@code lock()} by the owner), this mutex throws instead: it tracks its owner anyway, and a
+ * thread that can never wake helps nobody. A {@code tryLock(d)} by a NORMAL owner returns false
+ * at once, which is what POSIX's {@code ETIMEDOUT} would report after the wait, since nothing
+ * can release the mutex meanwhile. So NORMAL and ERRORCHECK differ only there.
+ *
+ * <h2>Fairness: barging with bounded bypass</h2>
+ * Waiters queue in FIFO order. An unlock with waiters normally releases the mutex and wakes the
+ * first waiter, which then competes with any thread arriving at that moment: the arrival may
+ * "barge" ahead, which keeps a running thread running instead of switching (the fast case, as
+ * in Go's {@code sync.Mutex} normal mode). But a woken waiter that finds the mutex taken goes
+ * back to the <em>head</em> of the queue, and the next unlock <em>hands the mutex over</em> to
+ * it directly, without ever releasing it. So once a waiter is first in line, at most one
+ * barging thread overtakes it, and every waiter acquires within two unlocks per waiter ahead of
+ * it: no starvation, whatever the contention.
+ *
+ * <h2>Cancellation and interrupts</h2>
+ * {@link #lock()} and {@link #tryLock(Duration)} are not cancellation points (as in POSIX): a
+ * cancelled green thread goes on waiting, acquires the mutex, and acts on the cancellation at
+ * its next cancellation point. A platform thread interrupted while it waits goes on waiting and
+ * returns with its interrupt status set.
+ *
+ * <p>Every method that may wait is {@link Suspendable}; call them from suspendable code.
+ */
+public final class Mutex {
+
+    /** The mutex types of {@code pthread_mutexattr_settype}. */
+    public enum Type {
+        /**
+         * {@code PTHREAD_MUTEX_NORMAL}, the default: not re-entrant. Where POSIX would deadlock or
+         * leave the behaviour undefined, this type throws; see the class comment.
+         */
+        NORMAL,
+        /** {@code PTHREAD_MUTEX_RECURSIVE}: the owner may lock it again; it is released by as many unlocks. */
+        RECURSIVE,
+        /** {@code PTHREAD_MUTEX_ERRORCHECK}: relocking by the owner throws {@link IllegalStateException}. */
+        ERRORCHECK
+    }
+
+    /*
+     * Implementation overview.
+     *
+     * state: LOCKED (someone owns it) | WAITERS (the queue is not empty). WAITERS changes only
+     * under the queue's lock, by CAS, and only while LOCKED is set when it is set. Locking is a
+     * CAS that sets LOCKED when it is clear; unlocking is a CAS from exactly LOCKED to 0, so an
+     * unlock that finds WAITERS must take the queue's lock (unlockQueued). A locker queues itself
+     * only after setting (or seeing) WAITERS while LOCKED, under the queue's lock: either its CAS
+     * comes before the owner's release, whose CAS then fails and finds it in the queue, or after,
+     * and then the locker sees LOCKED clear and retries instead of queueing. No wake-up is lost.
+     *
+     * While LOCKED | WAITERS, nobody but the queue lock's holder writes state: arrivals CAS only
+     * when LOCKED is clear, the unlock fast path only from exactly LOCKED. unlockQueued relies on
+     * that to write it plainly.
+     *
+     * A waiter released without hand-off is WOKEN (off the queue); it retries, and is the one that
+     * ensures the remaining waiters are not stranded while the mutex is free: it either takes the
+     * mutex (and its unlock wakes the next) or finds it LOCKED (and that owner's unlock wakes the
+     * next). It never leaves without doing one of the two, even when it times out.
+     *
+     * owner and holds are plain fields: written by the owner after its acquiring CAS (or, on
+     * hand-off, by the unlocker before the volatile write of GRANTED that the new owner reads),
+     * and cleared by the owner before its releasing CAS, so the current thread's own view of
+     * "do I hold it" is always exact. Other threads read owner only for messages.
+     */
+
+    private static final int LOCKED = 1, WAITERS = 2;
+    /** A woken waiter that loses the race this many times is handed the mutex at the next unlock. */
+    private static final int BYPASS_LIMIT = 1;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Mutex.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Type type;
+    private volatile int state;
+    private Strand owner;
+    private int holds;
+    private final WaitQueue queue = new WaitQueue();
+
+    /** A {@link Type#NORMAL} mutex, unlocked ({@code PTHREAD_MUTEX_INITIALIZER}). */
+    public Mutex() {
+        this(Type.NORMAL);
+    }
+
+    /** An unlocked mutex of the given type. */
+    public Mutex(Type type) {
+        this.type = Objects.requireNonNull(type, "type");
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    /**
+     * Acquires the mutex, waiting as long as it takes. Not a cancellation point.
+     *
+     * @throws IllegalStateException if the caller holds it and it is not {@link Type#RECURSIVE}
+     *         (locking it again would wait for ever), or a recursive count would overflow
+     */
+    @Suspendable
+    public void lock() {
+        Strand me = Strand.current();
+        if (!tryAcquire(me)) {
+            if (owner == me) {
+                relock(me, "lock()");
+            } else {
+                acquireQueued(me, false, 0L);
+            }
+        }
+    }
+
+    /**
+     * Acquires the mutex if nobody holds it ({@code pthread_mutex_trylock}); a
+     * {@link Type#RECURSIVE} owner increments its count. Never waits.
+     *
+     * @return whether the caller now holds it; false if someone, the caller included for the
+     *         non-recursive types, holds it
+     */
+    public boolean tryLock() {
+        Strand me = Strand.current();
+        if (tryAcquire(me)) {
+            return true;
+        }
+        if (owner == me && type == Type.RECURSIVE) {
+            relock(me, "tryLock()");
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Acquires the mutex, waiting at most {@code timeout} ({@code pthread_mutex_timedlock}). The
+     * timeout is measured by {@code Strand.nanoTime()}: the virtual clock of a deterministic
+     * scheduler in its green threads. A zero or negative timeout polls. Not a cancellation point.
+     *
+     * @return whether the caller now holds it
+     * @throws IllegalStateException if the caller holds it and it is {@link Type#ERRORCHECK}
+     *         ({@code EDEADLK})
+     */
+    @Suspendable
+    public boolean tryLock(Duration timeout) {
+        long nanos = WaitQueue.nanos(timeout);
+        Strand me = Strand.current();
+        if (tryAcquire(me)) {
+            return true;
+        }
+        if (owner == me) {
+            if (type == Type.NORMAL) {
+                return false;
+            }
+            relock(me, "tryLock(" + timeout + ")");
+            return true;
+        }
+        if (nanos <= 0) {
+            return false;
+        }
+        return acquireQueued(me, true, Strand.deadlineAfter(Strand.nanoTime(), nanos));
+    }
+
+    /**
+     * Releases the mutex ({@code pthread_mutex_unlock}); for a {@link Type#RECURSIVE} mutex, one
+     * level of it. If threads wait, the first of them is woken or handed the mutex (see the
+     * class comment).
+     *
+     * @throws IllegalMonitorStateException if the caller does not hold it, whatever the type; the
+     *         mutex is left as it was
+     */
+    public void unlock() {
+        Strand me = Strand.current();
+        if (owner != me) {
+            throw notHeld(me, "unlock()", "unlock only a mutex you locked, from the thread that locked it");
+        }
+        if (holds > 1) {
+            holds--;
+            return;
+        }
+        release();
+    }
+
+    /** Whether the calling thread (green or platform) holds this mutex. */
+    public boolean isHeldByCurrentThread() {
+        return owner == Strand.current();
+    }
+
+    @Override
+    public String toString() {
+        Strand o = owner;
+        return "Mutex[" + type + ", " + (o == null ? "unlocked" : "held by " + WaitQueue.describe(o))
+                + ((state & WAITERS) != 0 ? ", with waiters" : "") + "]";
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Package-private: for Cond, and for tests to wait until a thread has queued.
+
+    boolean isHeldBy(Strand s) {
+        return owner == s;
+    }
+
+    /** Cond.await: releases every level the caller holds; returns how many, for {@link #reacquire}. */
+    int releaseFully(Strand me) {
+        int n = holds;
+        release();
+        return n;
+    }
+
+    /** Cond.await, after the wait: takes the mutex back, not a cancellation point, with the saved count. */
+    @Suspendable
+    void reacquire(Strand me, int savedHolds) {
+        if (!tryAcquire(me)) {
+            acquireQueued(me, false, 0L);
+        }
+        holds = savedHolds;
+    }
+
+    /** Threads queued for the mutex now (a snapshot). */
+    int queueLength() {
+        queue.lock();
+        try {
+            return queue.size();
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+
+    private boolean tryAcquire(Strand me) {
+        int s = state;
+        if ((s & LOCKED) == 0 && STATE.compareAndSet(this, s, s | LOCKED)) {
+            owner = me;
+            holds = 1;
+            return true;
+        }
+        return false;
+    }
+
+    /** The owner locks again: counts for RECURSIVE, refuses for the others. */
+    private void relock(Strand me, String call) {
+        if (type != Type.RECURSIVE) {
+            throw new IllegalStateException(WaitQueue.describe(me) + " called " + call + " on a " + type
+                    + " mutex it already holds: that would wait for ever (EDEADLK). Unlock it first, or create it as "
+                    + "new Mutex(Mutex.Type.RECURSIVE) if re-entry is intended");
+        }
+        if (holds == Integer.MAX_VALUE) {
+            throw new IllegalStateException("recursive mutex locked " + holds + " times by " + WaitQueue.describe(me)
+                    + ": the count would overflow (EAGAIN)");
+        }
+        holds++;
+    }
+
+    private void release() {
+        holds = 0;
+        owner = null;
+        if (!STATE.compareAndSet(this, LOCKED, 0)) {
+            unlockQueued();
+        }
+    }
+
+    /** Release with WAITERS set: hand over to, or wake, the first waiter. */
+    private void unlockQueued() {
+        Waiter next;
+        queue.lock();
+        try {
+            next = queue.pollFirst();
+            int more = queue.isEmpty() ? 0 : WAITERS;
+            if (next == null) {
+                STATE.setVolatile(this, 0); // not reached: WAITERS is set only with a waiter queued
+                return;
+            }
+            if (next.bypassed >= BYPASS_LIMIT) {
+                owner = next.strand;
+                holds = 1;
+                STATE.setVolatile(this, LOCKED | more);
+                next.status = WaitQueue.GRANTED;
+            } else {
+                STATE.setVolatile(this, more);
+                next.status = WaitQueue.WOKEN;
+            }
+        } finally {
+            queue.unlock();
+        }
+        next.strand.unpark();
+    }
+
+    /**
+     * Queues the caller and waits until it acquires the mutex, or, if {@code timed}, until
+     * {@code deadline} passes. Returns whether it acquired it.
+     */
+    @Suspendable
+    private boolean acquireQueued(Strand me, boolean timed, long deadline) {
+        Waiter w = null;
+        for (;;) {
+            int s = state;
+            if ((s & LOCKED) == 0) {
+                if (STATE.compareAndSet(this, s, s | LOCKED)) {
+                    owner = me;
+                    holds = 1;
+                    return true;
+                }
+                continue;
+            }
+            if (timed && deadline - Strand.nanoTime() <= 0) {
+                return false; // a WOKEN waiter leaves only here, having seen the mutex LOCKED
+            }
+            if (w == null) {
+                w = new Waiter(me);
+            }
+            if (!enqueue(w)) {
+                continue;
+            }
+            int status = WaitQueue.await(w, false, timed, deadline);
+            if (status == WaitQueue.WAITING && leave(w)) {
+                return false;
+            }
+            if (w.status == WaitQueue.GRANTED) {
+                return true; // handed over: owner and holds were set by the unlocker
+            }
+            w.bypassed++; // WOKEN: compete; if it loses, it goes back to the head of the queue
+        }
+    }
+
+    /** Queues {@code w} if the mutex is still LOCKED, setting WAITERS; false if it was released meanwhile. */
+    private boolean enqueue(Waiter w) {
+        queue.lock();
+        try {
+            for (;;) {
+                int s = state;
+                if ((s & LOCKED) == 0) {
+                    return false;
+                }
+                if ((s & WAITERS) != 0 || STATE.compareAndSet(this, s, s | WAITERS)) {
+                    break;
+                }
+            }
+            if (w.bypassed > 0) {
+                queue.addFirst(w);
+            } else {
+                queue.addLast(w);
+            }
+            return true;
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    /** A timed-out waiter leaves the queue; false if it was granted or woken first. */
+    private boolean leave(Waiter w) {
+        queue.lock();
+        try {
+            if (!queue.remove(w)) {
+                return false;
+            }
+            if (queue.isEmpty()) {
+                for (;;) {
+                    int s = state;
+                    if (STATE.compareAndSet(this, s, s & ~WAITERS)) {
+                        break;
+                    }
+                }
+            }
+            return true;
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    private IllegalMonitorStateException notHeld(Strand me, String call, String remedy) {
+        Strand o = owner;
+        return new IllegalMonitorStateException(WaitQueue.describe(me) + " called " + call + " on a mutex it does not hold ("
+                + (o == null ? "it is unlocked" : "it is held by " + WaitQueue.describe(o)) + "): " + remedy + " (EPERM)");
+    }
+}

@@ -1,0 +1,72 @@
+/**
+ * pthreads synchronisation for green and platform threads: {@link dev.greenthreads.sync.Mutex},
+ * {@link dev.greenthreads.sync.Cond}, {@link dev.greenthreads.sync.RwLock},
+ * {@link dev.greenthreads.sync.Semaphore}, {@link dev.greenthreads.sync.Barrier},
+ * {@link dev.greenthreads.sync.Once}. A green thread that waits parks (its carrier runs others);
+ * a platform thread blocks. Where {@code API.md} is silent they behave as their pthreads
+ * namesakes; each class says where and why it differs.
+ *
+ * <h2>Vocabulary</h2>
+ * <ul>
+ *   <li><b>Strand</b> ({@code internal.scheduler.Strand}): a green or platform thread; the owner
+ *       of a lock and the thing that parks. {@code Strand.current()} is one object per thread,
+ *       so owners compare by identity.</li>
+ *   <li><b>Wait queue</b> ({@link dev.greenthreads.sync.WaitQueue}): each primitive's FIFO of
+ *       <b>waiters</b> and the spin lock guarding it. The lock is held for a few instructions and
+ *       never across a park, an unpark or user code.</li>
+ *   <li><b>Status</b> of a waiter: WAITING, then GRANTED (what it waited for was given to it:
+ *       a handed-over lock, a signal, a permit, a barrier trip) or WOKEN (released to compete
+ *       again). Only the queue lock's holder changes it, and only when it unlinks the waiter.</li>
+ *   <li><b>Hand-off</b>: a releaser gives the resource to a waiter directly, so that nobody can
+ *       take it in between. <b>Barging</b>: a newcomer takes a resource a woken waiter was
+ *       about to compete for.</li>
+ * </ul>
+ *
+ * <h2>Why no wake-up is lost</h2>
+ * Every wait follows one protocol. The waiter links itself into the queue <em>under the queue
+ * lock</em>, having checked there (or, for {@code Mutex} and {@code Semaphore}, by a CAS that
+ * sets a WAITERS bit in the same word as the lock or the count) that it must wait; then it parks
+ * until its status leaves WAITING. A releaser changes the resource and, if waiters exist, takes
+ * the queue lock, unlinks the waiter(s) it serves, sets their status, lets go of the lock and
+ * only then unparks them. So a waiter is either linked before the releaser looks (the releaser
+ * finds it) or looks after the release (and does not wait). The park itself cannot miss the
+ * unpark: {@code Strand}'s permit keeps an unpark that comes before the park. Parks may return
+ * spuriously; every waiter re-reads its status and parks again.
+ *
+ * <p>A waiter that gives up (a timeout, a cancellation) takes the queue lock and unlinks
+ * itself. If it is no longer linked, a releaser served it first: it acts as served (it owns the
+ * lock, has the permit, was signalled, was released by the barrier) rather than losing what
+ * was given. When its leaving unblocks others ({@code RwLock}: a writer at the head), it grants
+ * them before it lets go of the lock.
+ *
+ * <h2>Fairness</h2>
+ * No waiter starves under steady contention:
+ * <ul>
+ *   <li>{@code Mutex}: barging with bounded bypass. An unlock wakes the first waiter without
+ *       handing over; a waiter that was woken and found the mutex taken goes back to the head
+ *       and is handed the mutex at the next unlock. At most one thread overtakes a waiter at
+ *       the head.</li>
+ *   <li>{@code Semaphore}: strict FIFO hand-off; while anyone waits the count is zero.</li>
+ *   <li>{@code RwLock}: FIFO over readers and writers; readers adjacent at the head are granted
+ *       together; a new reader queues behind a queued writer (except a thread that already
+ *       holds a read lock, which POSIX lets re-enter).</li>
+ *   <li>{@code Cond}: FIFO wake-up; {@code Once} and {@code Barrier}: all waiters together.</li>
+ * </ul>
+ *
+ * <h2>Cancellation</h2>
+ * Cancellation is deferred ({@code GreenThread.cancel()}; on a platform thread, an interrupt).
+ * The cancellation points here are {@code Cond.await}, {@code Barrier.await},
+ * {@code Semaphore.acquire} and {@code Semaphore.tryAcquire(Duration)}. Each acts on a request
+ * pending at entry; a request while parked wakes the waiter at once, which leaves the queue,
+ * undoes its part ({@code Cond.await} re-acquires the mutex; {@code Barrier.await} withdraws its
+ * arrival) and throws {@code GreenCancelledException}. If it was served at the same moment, it
+ * returns normally and the request waits for the next cancellation point, so nothing given to
+ * it is lost. Every other wait ({@code Mutex}, {@code RwLock}, {@code Once}) ignores cancellation
+ * and, on a platform thread, clears the interrupt while it waits and sets it again after.
+ *
+ * <h2>Rules for code in this package</h2>
+ * Every method that may park is {@code @Suspendable}. Never park, unpark or run user code
+ * while holding a queue lock; no {@code synchronized}. Timeouts are measured with
+ * {@code Strand.nanoTime()}, so that they are virtual under a deterministic scheduler.
+ */
+package dev.greenthreads.sync;
