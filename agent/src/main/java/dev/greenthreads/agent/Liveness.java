@@ -8,12 +8,7 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.IincInsnNode;
 import org.objectweb.asm.tree.InsnList;
-import org.objectweb.asm.tree.JumpInsnNode;
-import org.objectweb.asm.tree.LabelNode;
-import org.objectweb.asm.tree.LookupSwitchInsnNode;
 import org.objectweb.asm.tree.MethodNode;
-import org.objectweb.asm.tree.TableSwitchInsnNode;
-import org.objectweb.asm.tree.TryCatchBlockNode;
 import org.objectweb.asm.tree.VarInsnNode;
 
 /**
@@ -96,39 +91,8 @@ final class Liveness {
     }
 
     private static List<Integer> successors(MethodNode method, InsnList insns, int at) {
-        List<Integer> next = new ArrayList<>(2);
-        AbstractInsnNode insn = insns.get(at);
-        for (TryCatchBlockNode tcb : method.tryCatchBlocks) {
-            if (insns.indexOf(tcb.start) <= at && at < insns.indexOf(tcb.end)) {
-                next.add(insns.indexOf(tcb.handler));
-            }
-        }
-        int op = insn.getOpcode();
-        if (insn instanceof JumpInsnNode) {
-            next.add(insns.indexOf(((JumpInsnNode) insn).label));
-            if (op == Opcodes.GOTO) {
-                return next;
-            }
-        } else if (insn instanceof TableSwitchInsnNode) {
-            TableSwitchInsnNode s = (TableSwitchInsnNode) insn;
-            next.add(insns.indexOf(s.dflt));
-            for (LabelNode l : s.labels) {
-                next.add(insns.indexOf(l));
-            }
-            return next;
-        } else if (insn instanceof LookupSwitchInsnNode) {
-            LookupSwitchInsnNode s = (LookupSwitchInsnNode) insn;
-            next.add(insns.indexOf(s.dflt));
-            for (LabelNode l : s.labels) {
-                next.add(insns.indexOf(l));
-            }
-            return next;
-        } else if (op >= Opcodes.IRETURN && op <= Opcodes.RETURN || op == Opcodes.ATHROW) {
-            return next;
-        }
-        if (at + 1 < insns.size()) {
-            next.add(at + 1);
-        }
+        List<Integer> next = ControlFlow.normalSuccessors(insns, at);
+        next.addAll(ControlFlow.handlers(method, at));
         return next;
     }
 }

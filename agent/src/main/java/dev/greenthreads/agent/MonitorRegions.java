@@ -6,12 +6,7 @@ import java.util.Set;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.InsnList;
-import org.objectweb.asm.tree.JumpInsnNode;
-import org.objectweb.asm.tree.LabelNode;
-import org.objectweb.asm.tree.LookupSwitchInsnNode;
 import org.objectweb.asm.tree.MethodNode;
-import org.objectweb.asm.tree.TableSwitchInsnNode;
-import org.objectweb.asm.tree.TryCatchBlockNode;
 
 /** The instructions of a method that run while it holds a monitor ({@code synchronized} blocks). */
 final class MonitorRegions {
@@ -36,44 +31,14 @@ final class MonitorRegions {
         work.add(0);
         while (!work.isEmpty()) {
             int at = work.poll();
-            AbstractInsnNode insn = insns.get(at);
+            int op = insns.get(at).getOpcode();
             int d = depth[at];
-            int out = d + (insn.getOpcode() == Opcodes.MONITORENTER ? 1 : insn.getOpcode() == Opcodes.MONITOREXIT ? -1 : 0);
-            // Handlers are tried in table order and a catch-all stops the search: an exception
-            // inside a synchronized block reaches outer handlers only through javac's catch-all,
-            // which releases the monitor first.
-            for (TryCatchBlockNode tcb : method.tryCatchBlocks) {
-                if (insns.indexOf(tcb.start) <= at && at < insns.indexOf(tcb.end)) {
-                    flow(insns, depth, work, insns.indexOf(tcb.handler), d);
-                    if (tcb.type == null) {
-                        break;
-                    }
-                }
+            int out = d + (op == Opcodes.MONITORENTER ? 1 : op == Opcodes.MONITOREXIT ? -1 : 0);
+            for (int handler : ControlFlow.handlers(method, at)) {
+                flow(depth, work, handler, d);
             }
-            if (insn instanceof JumpInsnNode) {
-                flow(insns, depth, work, insns.indexOf(((JumpInsnNode) insn).label), out);
-                if (insn.getOpcode() == Opcodes.GOTO) {
-                    continue;
-                }
-            } else if (insn instanceof TableSwitchInsnNode) {
-                TableSwitchInsnNode s = (TableSwitchInsnNode) insn;
-                flow(insns, depth, work, insns.indexOf(s.dflt), out);
-                for (LabelNode l : s.labels) {
-                    flow(insns, depth, work, insns.indexOf(l), out);
-                }
-                continue;
-            } else if (insn instanceof LookupSwitchInsnNode) {
-                LookupSwitchInsnNode s = (LookupSwitchInsnNode) insn;
-                flow(insns, depth, work, insns.indexOf(s.dflt), out);
-                for (LabelNode l : s.labels) {
-                    flow(insns, depth, work, insns.indexOf(l), out);
-                }
-                continue;
-            } else if (isExit(insn.getOpcode())) {
-                continue;
-            }
-            if (at + 1 < depth.length) {
-                flow(insns, depth, work, at + 1, out);
+            for (int next : ControlFlow.normalSuccessors(insns, at)) {
+                flow(depth, work, next, out);
             }
         }
         for (int i = 0; i < depth.length; i++) {
@@ -84,14 +49,10 @@ final class MonitorRegions {
         return held;
     }
 
-    private static void flow(InsnList insns, int[] depth, ArrayDeque<Integer> work, int to, int d) {
+    private static void flow(int[] depth, ArrayDeque<Integer> work, int to, int d) {
         if (depth[to] < d) {
             depth[to] = d;
             work.add(to);
         }
-    }
-
-    private static boolean isExit(int opcode) {
-        return opcode >= Opcodes.IRETURN && opcode <= Opcodes.RETURN || opcode == Opcodes.ATHROW;
     }
 }
