@@ -45,11 +45,15 @@ import java.util.Objects;
  * Waiters queue in FIFO order. An unlock with waiters normally releases the mutex and wakes the
  * first waiter, which then competes with any thread arriving at that moment: the arrival may
  * "barge" ahead, which keeps a running thread running instead of switching (the fast case, as
- * in Go's {@code sync.Mutex} normal mode). But a woken waiter that finds the mutex taken goes
- * back to the <em>head</em> of the queue, and the next unlock <em>hands the mutex over</em> to
- * it directly, without ever releasing it. So once a waiter is first in line, at most one
- * barging thread overtakes it, and every waiter acquires within two unlocks per waiter ahead of
- * it: no starvation, whatever the contention.
+ * in Go's {@code sync.Mutex} normal mode). But a waiter competes only once: if it finds the
+ * mutex taken, it goes back to the <em>head</em> of the queue, and the unlock that finds it
+ * there <em>hands the mutex over</em> to it directly, without ever releasing it, so nobody can
+ * barge in between. A waiter is therefore passed over only by threads that took the mutex
+ * while it was being woken, once; after that it moves strictly up the queue. No waiter
+ * starves, however steady the contention, and no running thread is made to switch when the
+ * mutex is uncontended or its waiter is already running. Waiters that were woken and lost go
+ * back in front of the queue in the order they lost, so the order among them may differ from
+ * their arrival order.
  *
  * <h2>Cancellation and interrupts</h2>
  * {@link #lock()} and {@link #tryLock(Duration)} are not cancellation points (as in POSIX): a
@@ -307,7 +311,9 @@ public final class Mutex {
             next = queue.pollFirst();
             int more = queue.isEmpty() ? 0 : WAITERS;
             if (next == null) {
-                STATE.setVolatile(this, 0); // not reached: WAITERS is set only with a waiter queued
+                // The waiters timed out between our failed CAS and the lock, clearing WAITERS. We
+                // still hold LOCKED, so nobody else can have written state: it is exactly LOCKED.
+                STATE.setVolatile(this, 0);
                 return;
             }
             if (next.bypassed >= BYPASS_LIMIT) {

@@ -49,6 +49,9 @@ public final class Semaphore {
      * a releaser's fast CAS needs WAITERS clear. An acquirer queues only after setting WAITERS
      * by CAS on a state with no permits; a releaser that finds WAITERS takes the lock and
      * finds the waiter. Either CAS comes first, and the other sees its effect: no lost wake-up.
+     * A releaser that finds WAITERS but, under the lock, no waiter (they all gave up in between)
+     * must not write state: permits may have been counted in since WAITERS was cleared. It goes
+     * back to the CAS loop.
      */
 
     private static final long WAITERS = 1L, ONE = 2L;
@@ -131,8 +134,10 @@ public final class Semaphore {
         for (;;) {
             long s = state;
             if ((s & WAITERS) != 0) {
-                releaseQueued();
-                return;
+                if (releaseQueued()) {
+                    return;
+                }
+                continue; // the waiters left meanwhile: count the permit instead
             }
             if (s >= MAX_PERMITS * ONE) {
                 throw new IllegalStateException("Semaphore.release() would raise the count above "
@@ -179,14 +184,18 @@ public final class Semaphore {
         }
     }
 
-    private void releaseQueued() {
+    /**
+     * Hands the permit to the first waiter. Returns false if there is none any more: WAITERS was
+     * seen without the lock, and the waiters may have timed out or been cancelled since, after
+     * which others may have counted permits in; the caller then counts its permit by CAS.
+     */
+    private boolean releaseQueued() {
         Waiter w;
         queue.lock();
         try {
             w = queue.pollFirst();
             if (w == null) {
-                STATE.setVolatile(this, ONE); // not reached: WAITERS is set only with a waiter queued
-                return;
+                return false;
             }
             if (queue.isEmpty()) {
                 STATE.setVolatile(this, 0L);
@@ -196,6 +205,7 @@ public final class Semaphore {
             queue.unlock();
         }
         w.strand.unpark();
+        return true;
     }
 
     /** Queues the caller until a permit is handed to it, it is cancelled, or ({@code timed}) the deadline passes. */

@@ -4,6 +4,8 @@ import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Strand;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
 
 /**
  * A FIFO of waiting strands, and the spin lock that guards it together with whatever state its
@@ -237,8 +239,8 @@ final class WaitQueue {
     }
 
     /** A timeout in nanoseconds, saturated: a huge duration waits practically for ever, a negative one polls. */
-    static long nanos(java.time.Duration timeout) {
-        java.util.Objects.requireNonNull(timeout, "timeout");
+    static long nanos(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
         try {
             return timeout.toNanos();
         } catch (ArithmeticException e) {

@@ -11,7 +11,7 @@
  *   <li><b>Strand</b> ({@code internal.scheduler.Strand}): a green or platform thread; the owner
  *       of a lock and the thing that parks. {@code Strand.current()} is one object per thread,
  *       so owners compare by identity.</li>
- *   <li><b>Wait queue</b> ({@link dev.greenthreads.sync.WaitQueue}): each primitive's FIFO of
+ *   <li><b>Wait queue</b> ({@code WaitQueue}): each primitive's FIFO of
  *       <b>waiters</b> and the spin lock guarding it. The lock is held for a few instructions and
  *       never across a park, an unpark or user code.</li>
  *   <li><b>Status</b> of a waiter: WAITING, then GRANTED (what it waited for was given to it:
@@ -43,9 +43,8 @@
  * No waiter starves under steady contention:
  * <ul>
  *   <li>{@code Mutex}: barging with bounded bypass. An unlock wakes the first waiter without
- *       handing over; a waiter that was woken and found the mutex taken goes back to the head
- *       and is handed the mutex at the next unlock. At most one thread overtakes a waiter at
- *       the head.</li>
+ *       handing over; a waiter competes only once: if it finds the mutex taken it goes back to
+ *       the head, and the unlock that finds it there hands the mutex to it directly.</li>
  *   <li>{@code Semaphore}: strict FIFO hand-off; while anyone waits the count is zero.</li>
  *   <li>{@code RwLock}: FIFO over readers and writers; readers adjacent at the head are granted
  *       together; a new reader queues behind a queued writer (except a thread that already

@@ -207,7 +207,7 @@ class MutexTest {
         assertFalse(bargerGaveUp.get(), "the waiter got the mutex only after the barger stopped contending");
     }
 
-    /** A woken waiter that was passed over goes back to the head: it is not overtaken by the waiters queued behind it. */
+    /** With nobody barging, waiters acquire in the order they queued. */
     @Test
     void waitersAcquireInArrivalOrderWhenNobodyBarges() throws Exception {
         Mutex m = new Mutex();

@@ -324,7 +324,13 @@ final class StealingDispatcher extends Dispatcher {
                 leaveIdle(c);
                 return;
             }
-            if (claimTimedWait(c)) {
+            boolean timed = claimTimedWait(c);
+            // Waiting for the timer lock may have used up the unpark of a waker that notified
+            // us meanwhile: look again before parking, or that wake-up is lost.
+            if (c.parkState == Carrier.NOTIFIED) {
+                break;
+            }
+            if (timed) {
                 long wait = c.timedWaitDeadline - System.nanoTime();
                 if (wait <= 0) {
                     leaveIdle(c);
