@@ -1,54 +1,40 @@
 package dev.greenthreads.benchmarks;
 
 import dev.greenthreads.GreenThread;
-import dev.greenthreads.Scheduler;
 import dev.greenthreads.Suspendable;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One thread yielding {@value #YIELDS} times at a given stack depth: the cost of one switch out
- * and back in, green {@code GreenThread.yield} against a virtual thread's {@code Thread.yield}.
- * Two threads on the green scheduler's carriers and the virtual threads' pool alike, so each
- * yield goes through the run queue and resumes the frames below it.
+ * One thread yielding {@value #YIELDS} times with {@code depth} frames of its own on the stack:
+ * the cost of one switch out and back in, {@code GreenThread.yield} in a green thread against
+ * {@code Thread.yield} in a virtual thread and in a platform thread. The thread is alone on its
+ * scheduler, so each green or virtual yield goes through the run queue, unmounts the frames
+ * and mounts them again; a platform thread's yield is a {@code sched_yield} system call. Depth
+ * matters to a continuation that resumes frame by frame, not to a kernel thread.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Measurement(iterations = 4, time = 1)
+@Fork(2)
 @State(Scope.Benchmark)
 public class YieldBenchmark {
 
     static final int YIELDS = 10_000;
 
-    @Param({"1", "100"})
+    @Param({"1", "10", "100"})
     public int depth;
-
-    private Scheduler scheduler;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        scheduler = Scheduler.builder().name("yield-bench").carriers(1).build();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        scheduler.close();
-    }
 
     @Suspendable
     static int greenYields(int depth) {
@@ -61,9 +47,9 @@ public class YieldBenchmark {
         return 1;
     }
 
-    static int virtualYields(int depth) {
+    static int javaYields(int depth) {
         if (depth > 1) {
-            return virtualYields(depth - 1) + 1;
+            return javaYields(depth - 1) + 1;
         }
         for (int i = 0; i < YIELDS; i++) {
             Thread.yield();
@@ -73,16 +59,21 @@ public class YieldBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(YIELDS)
-    public int green() {
-        return scheduler.run(() -> greenYields(depth));
+    public int green(GreenScheduler s) {
+        int d = depth;
+        return s.scheduler.run(() -> greenYields(d));
     }
 
     @Benchmark
     @OperationsPerInvocation(YIELDS)
-    public int virtual() throws InterruptedException {
-        int[] result = new int[1];
-        Thread t = VirtualThreads.start(() -> result[0] = virtualYields(depth));
-        t.join();
-        return result[0];
+    public int virtual() {
+        int d = depth;
+        return VirtualThreads.call(() -> javaYields(d));
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(YIELDS)
+    public int platform() {
+        return javaYields(depth);
     }
 }
