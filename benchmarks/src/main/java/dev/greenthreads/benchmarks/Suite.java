@@ -14,7 +14,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -37,7 +40,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   /usr/lib/jvm/temurin-25-jdk-amd64/bin/java -cp benchmarks/target/greenthreads-benchmarks.jar dev.greenthreads.benchmarks.Suite
  * </pre>
  *
- * About 12 minutes on 2 cores. On a JDK older than 21 the virtual-thread variants are left out
+ * About 11 minutes on 2 cores. On a JDK older than 21 the virtual-thread variants are left out
  * (and said so). {@code --smoke} runs each benchmark once for 100 ms in this JVM with small sizes
  * and checks that all of them ran, without judging any figure: what the tests and CI run.
  */
@@ -280,18 +283,21 @@ public final class Suite {
         return "JDK " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")";
     }
 
+    /** "JMH 1.37, 2 forks × (4 warm-up + 8 measured iterations of 500 ms): StartJoin, Yield, ...; ...". */
     private static String settings(Collection<RunResult> results, boolean smoke) {
-        Set<String> distinct = new TreeSet<>();
+        Map<String, Set<String>> classesBySetting = new TreeMap<>();
         for (RunResult r : results) {
             BenchmarkParams p = r.getParams();
-            distinct.add(String.format("%d fork%s × (%d warm-up + %d measured iterations of %s)", p.getForks(),
+            String setting = String.format("%d fork%s × (%d warm-up + %d measured iterations of %s)", p.getForks(),
                     p.getForks() == 1 ? "" : "s", p.getWarmup().getCount(), p.getMeasurement().getCount(),
-                    p.getMeasurement().getTime()));
+                    p.getMeasurement().getTime());
+            String name = shortName(p.getBenchmark());
+            classesBySetting.computeIfAbsent(setting, k -> new TreeSet<>()).add(name.substring(0, name.indexOf('.')));
         }
-        String each = distinct.isEmpty() ? "no JMH benchmark ran" : "each benchmark " + String.join("; ", distinct);
+        StringJoiner each = new StringJoiner("; ").setEmptyValue("no JMH benchmark ran");
+        classesBySetting.forEach((setting, classes) -> each.add(setting + ": " + String.join(", ", classes)));
         String version = results.isEmpty() ? "" : " " + results.iterator().next().getParams().getJmhVersion();
-        return "JMH" + version + ", " + each
-                + (smoke ? ", in this JVM (no fork), small sizes" : "") + "; mode: average time";
+        return "JMH" + version + ", mode average time; " + each + (smoke ? "; in this JVM (no fork), small sizes" : "");
     }
 
     private static String minutes(long nanos) {

@@ -94,8 +94,8 @@ final class Targets {
             return new Row(figure, target, Status.NOT_MEASURED, "the heap harness did not run");
         }
         if (!heap.green.ok() || !heap.virtual.ok()) {
-            return new Row(figure, target, Status.NOT_MEASURED, "green: " + heap.green.describe() + "; virtual: "
-                    + heap.virtual.describe());
+            ParkedHeap.Measurement why = heap.green.ok() ? heap.virtual : heap.green;
+            return new Row(figure, target, Status.NOT_MEASURED, why.variant + ": " + why.describe());
         }
         double r = heap.green.bytesPerThread() / heap.virtual.bytesPerThread();
         return new Row(figure, target, r <= 0.25 ? Status.MET : Status.MISSED, String.format(

@@ -59,6 +59,15 @@ public final class GreenSocket implements Closeable {
     /** 0: reads wait for ever. */
     private volatile long readTimeoutNanos;
     private volatile boolean outputShutdown;
+    /**
+     * Nothing is known to be waiting in the receive buffer: the socket is new, or the last read
+     * returned less than it asked for and so emptied the buffer. The next read then waits for
+     * readiness before it asks, instead of making a system call that would most likely find
+     * nothing (an echo server's next read; Tokio's TcpStream does the same). Plain: a stale value
+     * costs one extra wait or one extra system call, never a lost byte, because the wait is
+     * level-triggered.
+     */
+    private boolean inputDrained = true;
 
     private GreenSocket(SocketChannel channel, Registration io) throws IOException {
         this.channel = channel;
@@ -187,25 +196,50 @@ public final class GreenSocket implements Closeable {
     public int read(ByteBuffer dst) throws IOException {
         io.beforeOperation();
         long timeout = readTimeoutNanos;
-        long deadline = 0L;
+        long deadline = timeout > 0 ? Strand.deadlineAfter(Strand.nanoTime(), timeout) : 0L;
         boolean waited = false;
+        if (inputDrained && dst.hasRemaining()) {
+            io.await(SelectionKey.OP_READ, timeout > 0, deadline, "Read timed out");
+            waited = true;
+        }
         for (;;) {
+            int requested = dst.remaining();
             int n;
             try {
                 n = channel.read(dst);
             } catch (ClosedChannelException e) {
                 throw io.closedException(e);
             }
-            if (n != 0 || !dst.hasRemaining()) {
+            if (n != 0 || requested == 0) {
+                inputDrained = n > 0 && n < requested;
                 io.afterOperation(waited);
                 return n;
-            }
-            if (timeout > 0 && !waited) {
-                deadline = Strand.deadlineAfter(Strand.nanoTime(), timeout);
             }
             io.await(SelectionKey.OP_READ, timeout > 0, deadline, "Read timed out");
             waited = true;
         }
+    }
+
+    /**
+     * Parks until a read would find something: bytes, the end of the stream, or an error
+     * ({@code poll(POLLIN)}; Tokio's {@code readable()}). It consumes nothing. A server can thus
+     * wait on thousands of idle connections without a read buffer for each, and take one only
+     * when there is something to read. It may return when a read would still wait (readiness is
+     * a hint); that read then simply waits. A cancellation point; bounded by the read timeout.
+     *
+     * @throws SocketTimeoutException if a read timeout is set and nothing arrived in time
+     */
+    @Suspendable
+    public void awaitReadable() throws IOException {
+        io.beforeOperation();
+        boolean waited = inputDrained;
+        if (waited) {
+            long timeout = readTimeoutNanos;
+            long deadline = timeout > 0 ? Strand.deadlineAfter(Strand.nanoTime(), timeout) : 0L;
+            io.await(SelectionKey.OP_READ, timeout > 0, deadline, "Read timed out");
+            inputDrained = false;
+        }
+        io.afterOperation(waited);
     }
 
     // ------------------------------------------------------------------------------------
@@ -247,7 +281,7 @@ public final class GreenSocket implements Closeable {
                 shut.initCause(e);
                 throw shut;
             }
-            if (n == 0) {
+            if (src.hasRemaining()) { // the send buffer is full: wait rather than ask again
                 io.await(SelectionKey.OP_WRITE, false, 0L, null);
                 waited = true;
             }

@@ -1,63 +1,119 @@
 package dev.greenthreads.io;
 
+import dev.greenthreads.GreenThread;
+import dev.greenthreads.Scheduler;
+import dev.greenthreads.Suspendable;
+import dev.greenthreads.internal.scheduler.GreenStrand;
+import dev.greenthreads.internal.scheduler.Strand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.CancelledKeyException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * The readiness poller: one NIO {@link Selector} (epoll on Linux) for every green socket of the
- * JVM, and one daemon kernel thread, {@value #THREAD_NAME}, that waits in it and unparks the
- * strands whose channels became ready.
+ * JVM, and whoever selects on it and unparks the strands whose channels became ready.
  *
  * <h2>Implementation overview</h2>
- * A channel is registered once, when its socket is made, with no interest. A strand that must
- * wait adds its operation to the key's interest ({@code interestOpsOr}) after it has linked
- * itself as a waiter; the poller, for each selected key, first removes the ready operations from
- * the interest ({@code interestOpsAnd}) and then wakes the waiters for them. That is
- * {@code EPOLLONESHOT} rebuilt on the level-triggered selector: a ready channel nobody waits for
- * is reported once, not on every select, and a woken strand that finds nothing (a spurious
- * wake-up) simply registers again. Why no wake-up is lost is in {@code package-info.java}.
+ * A channel is registered once, when its socket is made, with no interest; waiters add theirs,
+ * and the poller removes an operation's interest when it is reported and nobody waits for it
+ * (the protocol and why no wake-up is lost: {@code package-info.java}). Interest changes made by
+ * other threads are applied by the selector at the start of its next select, so a change while
+ * the selector is blocked in {@code epoll_wait} needs {@link Selector#wakeup()} (an eventfd
+ * write); {@link #interestChanged()} pays it only while a blocking select is under way, and
+ * several before the select returns cost one write. Closing a channel goes the same way,
+ * because the JDK closes a registered channel's descriptor only when the selector drops its
+ * cancelled key.
  *
- * <p>Interest changes made by other threads are applied by the selector at the start of its
- * next select, so a change while the poller is blocked in {@code epoll_wait} needs
- * {@link Selector#wakeup()} (an eventfd write). {@link #interestChanged()} pays it only while
- * the poller is {@link #selecting}; several wake-ups before the poller runs again cost one
- * write. Closing a channel goes through the same path, because the JDK closes a registered
- * channel's descriptor only when the selector drops its cancelled key.
+ * <h2>Who selects: the poller thread, or a green poller while busy</h2>
+ * Exactly one party owns the selector at a time ({@link #owner}):
+ * <ul>
+ *   <li><b>The poller thread</b> ({@value #THREAD_NAME}, one daemon kernel thread): blocks in
+ *       {@code select} while the sockets are quiet. Its wake-ups reach a green thread through its
+ *       scheduler's global queue, often with a futex wake of an idle carrier.</li>
+ *   <li><b>A green poller</b>: when one select wakes at least {@value #BUSY_WAKEUPS} green
+ *       threads, the poller thread hands the selector to a green thread it starts on their
+ *       scheduler, and parks. That green thread calls {@code selectNow()} and then
+ *       {@code GreenThread.yield()}, over and over: the threads it wakes go to its own
+ *       carrier's queue (no kernel wake-up, no global queue), they run, read, write and wait
+ *       again before the next poll, and since nobody blocks in {@code select}, interest changes
+ *       need no eventfd write. After {@value #QUIET_POLLS} polls in a row that found nothing
+ *       (or when its scheduler closes) it hands the selector back and ends: a quiet green poller
+ *       costs a few microseconds of polling, never a carrier.</li>
+ * </ul>
+ * This is the nearest one can come, without touching the scheduler, to the design notes' poller
+ * in the carriers' loop (Go's netpoll, Tokio's driver). The full version needs a hook in the
+ * carriers' idle path: an idle carrier would block in {@code epoll_wait} itself instead of
+ * handing over to the kernel thread, and the busy/quiet hand-overs (a futex wake each) would go.
  *
- * <h2>Where the poller runs, and why a dedicated thread</h2>
- * The design notes want the poller inside the scheduler loop (Go, Tokio): a carrier with no
- * work polls, and threads made ready by it go to its own queue without a kernel wake-up. That
- * needs a hook in the carriers' idle path, which the scheduler does not offer yet. Without it,
- * two placements are possible: this dedicated kernel thread, or a <em>green</em> poller (a
- * green thread that calls {@code selectNow()} between {@code GreenThread.yield()}s while there
- * is work, and hands the blocking select to a kernel thread when there is none). Both were
- * measured with {@code echo-bench} (64-byte messages, closed loop, 2 processors; numbers in
- * the io report of the green-I/O change):
+ * <p>Measured with {@code echo-bench} (64-byte messages, closed loop, 2 processors shared with
+ * the load generator; see the green-I/O report for the runs):
  * <!-- POLLER-MEASUREMENT -->
- * The dedicated thread is kept: it is the simpler of the two, it uses one kernel thread for
- * every scheduler and for platform-thread callers alike (the budget is carriers plus at most
- * two), and it needs nothing from the scheduler.
  */
 final class Poller {
 
     static final String THREAD_NAME = "greenthreads-io-poller";
+    /** Green threads one blocking select must wake for the poller to go green. */
+    static final int BUSY_WAKEUPS = Integer.getInteger("gt.busy", 4); // TEMP experiment knob
+    /** Polls in a row that find nothing, after which a green poller hands back. */
+    static final int QUIET_POLLS = Integer.getInteger("gt.quiet", 16);
+
+    /** Stalled green poller: see {@link #awaitOwnership()}. */
+    static final long STALLED_MILLIS = 10;
+
+    /** {@link #owner}: the poller thread; a green poller, between two polls; a green poller, polling. */
+    private static final int KERNEL = 0, GREEN = 1, POLLING = 2;
+    private static final VarHandle OWNER;
+
+    static {
+        try {
+            OWNER = MethodHandles.lookup().findVarHandle(Poller.class, "owner", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private static final ReentrantLock CREATION = new ReentrantLock();
     private static volatile Poller shared;
 
     private final Selector selector;
-    /** True while the poller thread is in (or about to enter) {@code select}; see {@link #interestChanged()}. */
+    private final Thread thread;
+    /** Who owns the selector: KERNEL, GREEN or POLLING. The poller thread parks while it is not KERNEL. */
+    private volatile int owner = KERNEL;
+    /** Polls by green pollers so far: the poller thread's sign that a green poller is alive. */
+    private volatile long polls;
+    /** True while the poller thread is in (or about to enter) a blocking select; see {@link #interestChanged()}. */
     private volatile boolean selecting;
+
+    /** Of the select under way (one party at a time): green threads woken, and the scheduler of the first. */
+    private int wokenGreen;
+    private Scheduler wokenOn;
+    private final Consumer<SelectionKey> dispatch = this::dispatch;
+
+    // TEMP stats
+    static final java.util.concurrent.atomic.LongAdder GREENS = new java.util.concurrent.atomic.LongAdder(),
+            KSELECTS = new java.util.concurrent.atomic.LongAdder(), GPOLLS = new java.util.concurrent.atomic.LongAdder(),
+            GEMPTY = new java.util.concurrent.atomic.LongAdder(), KWOKEN = new java.util.concurrent.atomic.LongAdder(),
+            GWOKEN = new java.util.concurrent.atomic.LongAdder();
+    static {
+        if (Boolean.getBoolean("gt.stats")) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.printf(
+                    "poller: kernel selects %d (woke %d), went green %d, green polls %d (empty %d, woke %d)%n",
+                    KSELECTS.sum(), KWOKEN.sum(), GREENS.sum(), GPOLLS.sum(), GEMPTY.sum(), GWOKEN.sum())));
+        }
+    }
 
     private Poller(Selector selector) {
         this.selector = selector;
+        this.thread = new Thread(this::run, THREAD_NAME);
+        thread.setDaemon(true);
     }
 
     /** The JVM's poller, started on first use. */
@@ -75,9 +131,7 @@ final class Poller {
                 } catch (IOException e) {
                     throw new UncheckedIOException("greenthreads: cannot open the selector of the I/O poller", e);
                 }
-                Thread thread = new Thread(created::run, THREAD_NAME);
-                thread.setDaemon(true);
-                thread.start();
+                created.thread.start();
                 shared = created;
             }
             return shared;
@@ -94,9 +148,11 @@ final class Poller {
     /**
      * A key's interest changed (or a key was cancelled): make sure the selector applies it. The
      * change is queued in the selector (under its update lock) before this reads
-     * {@link #selecting}; the poller writes {@code selecting} before {@code select} takes that lock
-     * to apply the queue. So either this sees {@code selecting} and wakes the select, or the
-     * select applies the change before it blocks.
+     * {@link #selecting}; the poller thread writes {@code selecting} before {@code select} takes
+     * that lock to apply the queue. So either this sees {@code selecting} and wakes the select,
+     * or that select applies the change before it blocks. A green poller's next
+     * {@code selectNow} applies it in any case, and a green poller hands the selector back only
+     * after a last {@code selectNow}, with the same argument for the thread's next select.
      */
     void interestChanged() {
         if (selecting) {
@@ -104,40 +160,130 @@ final class Poller {
         }
     }
 
+    // ------------------------------------------------------------------------------------
+    // The poller thread
+
     private void run() {
-        Consumer<SelectionKey> dispatch = Poller::dispatch;
         for (;;) {
+            awaitOwnership();
+            wokenGreen = 0;
+            wokenOn = null;
             selecting = true;
             try {
                 selector.select(dispatch);
             } catch (ClosedSelectorException e) {
                 return; // never closed; kept for completeness
             } catch (IOException | RuntimeException e) {
-                System.err.println("greenthreads: the I/O poller's select failed; retrying in 10 ms");
-                e.printStackTrace();
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException ignored) {
-                    // a daemon that nobody interrupts; go on
-                }
+                selectFailed(e);
             } finally {
                 selecting = false;
+            }
+            KSELECTS.increment(); KWOKEN.add(wokenGreen);
+            if (wokenGreen >= BUSY_WAKEUPS) {
+                GREENS.increment();
+                goGreen(wokenOn);
             }
         }
     }
 
-    /** For each selected key: stop reporting what is ready (one shot), then wake its waiters. */
-    private static void dispatch(SelectionKey key) {
+    /**
+     * Parks while a green poller owns the selector. If it stops polling for
+     * {@value #STALLED_MILLIS} ms (its carriers are held by green threads that do not yield,
+     * say), takes the selector back, so that the other schedulers' and the platform threads'
+     * sockets are not held up with it. The CAS can take the selector only between two polls.
+     */
+    private void awaitOwnership() {
+        long polled = polls;
+        while (owner != KERNEL) {
+            LockSupport.parkNanos(this, STALLED_MILLIS * 1_000_000L);
+            long now = polls;
+            if (now != polled) {
+                polled = now;
+            } else if (OWNER.compareAndSet(this, GREEN, KERNEL)) {
+                return;
+            }
+        }
+    }
+
+    /** Hands the selector to a new green poller on {@code scheduler}; keeps it if the scheduler refuses. */
+    private void goGreen(Scheduler scheduler) {
+        owner = GREEN;
+        try {
+            GreenThread.builder().name(THREAD_NAME).scheduler(scheduler).detached(true).start(this::pollGreen);
+        } catch (RuntimeException closed) { // the scheduler is closing
+            owner = KERNEL;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+    // A green poller
+
+    /**
+     * Polls and yields until {@value #QUIET_POLLS} polls in a row found nothing, its scheduler
+     * closes, or the poller thread took the selector back; then hands it back (after a last
+     * {@code selectNow}: the thread's next select applies whatever came since).
+     */
+    @Suspendable
+    private void pollGreen() {
+        try {
+            GreenStrand me = GreenStrand.current();
+            for (int quiet = 0; quiet < QUIET_POLLS && !me.dispatcher().isClosed(); ) {
+                if (!OWNER.compareAndSet(this, GREEN, POLLING)) {
+                    return; // taken back
+                }
+                int selected;
+                try {
+                    wokenGreen = 0;
+                    selected = selector.selectNow(dispatch);
+                } catch (IOException | RuntimeException e) {
+                    return; // the poller thread reports it, if it happens again there
+                } finally {
+                    polls = polls + 1; // only the owner writes it
+                    owner = GREEN;
+                }
+                quiet = selected == 0 ? quiet + 1 : 0;
+                GPOLLS.increment(); if (selected == 0) GEMPTY.increment(); GWOKEN.add(wokenGreen);
+                GreenThread.yield();
+            }
+        } finally {
+            if (OWNER.compareAndSet(this, GREEN, KERNEL)) {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+
+    /** For each selected key: wake its waiters; count the green ones (see {@link Registration#ready}). */
+    private void dispatch(SelectionKey key) {
+        Registration r = (Registration) key.attachment();
+        if (r == null) {
+            return;
+        }
         int ready;
         try {
             ready = key.readyOps();
-            key.interestOpsAnd(~ready);
-        } catch (CancelledKeyException e) {
+        } catch (RuntimeException cancelled) {
             return; // closed meanwhile: close woke the waiters
         }
-        Registration r = (Registration) key.attachment();
-        if (r != null) {
-            r.ready(ready);
+        Registration.Waiter list = r.ready(ready);
+        while (list != null) {
+            Registration.Waiter next = list.next;
+            list.next = null;
+            Strand s = list.strand;
+            if (s.isGreen()) {
+                if (wokenGreen++ == 0) {
+                    wokenOn = ((GreenStrand) s).dispatcher().scheduler();
+                }
+            }
+            s.unpark();
+            list = next;
         }
+    }
+
+    private static void selectFailed(Exception e) {
+        System.err.println("greenthreads: the I/O poller's select failed; retrying in 10 ms");
+        e.printStackTrace();
+        LockSupport.parkNanos(10_000_000L);
     }
 }

@@ -41,7 +41,7 @@ final class Registration {
     }
 
     /** A strand parked until the channel is ready for {@link #op}, or closed. */
-    private static final class Waiter {
+    static final class Waiter {
         final Strand strand;
         final int op;
         /** Set under the lock by whoever takes it off the list (the poller, or close), before the unpark. */
@@ -118,14 +118,6 @@ final class Registration {
         if (!link(w)) {
             throw closedException(null);
         }
-        try {
-            if ((key.interestOpsOr(op) & op) == 0) {
-                poller.interestChanged();
-            }
-        } catch (CancelledKeyException e) { // closed meanwhile
-            unlink(w);
-            throw closedException(null);
-        }
         while (!w.woken) {
             if (Strand.cancelRequested()) {
                 unlink(w);
@@ -147,11 +139,17 @@ final class Registration {
     // ------------------------------------------------------------------------------------
     // The poller's and the closer's side
 
-    /** Poller: the channel is ready for {@code readyOps}; wakes whoever waits for any of them. */
-    void ready(int readyOps) {
+    /**
+     * Poller: the channel is ready for {@code readyOps}. Wakes whoever waits for any of them,
+     * and stops watching those that nobody waits for (see package-info: an operation a strand
+     * was woken for stays watched, as it will most likely wait for it again). Returns the
+     * strands woken, linked through {@code next}, for the poller to unpark.
+     */
+    Waiter ready(int readyOps) {
         Waiter woken = null;
         lock();
         try {
+            int unwanted = readyOps;
             Waiter prev = null;
             for (Waiter w = waiters; w != null; ) {
                 Waiter next = w.next;
@@ -161,6 +159,7 @@ final class Registration {
                     } else {
                         prev.next = next;
                     }
+                    unwanted &= ~w.op;
                     w.woken = true;
                     w.next = woken;
                     woken = w;
@@ -169,10 +168,15 @@ final class Registration {
                 }
                 w = next;
             }
+            if (unwanted != 0) {
+                key.interestOpsAnd(~unwanted);
+            }
+        } catch (CancelledKeyException e) {
+            // closed meanwhile: close wakes every waiter, including any taken here
         } finally {
             unlock();
         }
-        wake(woken);
+        return woken;
     }
 
     /**
@@ -199,7 +203,7 @@ final class Registration {
         try {
             channel.close();
         } finally {
-            wake(all);
+            unpark(all);
             poller.interestChanged();
         }
         return true;
@@ -223,18 +227,30 @@ final class Registration {
 
     // ------------------------------------------------------------------------------------
 
+    /**
+     * Links {@code w} and makes sure the selector watches its operation, both under the lock, so
+     * that the poller either finds {@code w} or, having found nobody, stopped watching before
+     * this watches again. Wakes the poller if it must apply the change. False if closed.
+     */
     private boolean link(Waiter w) {
+        boolean changed;
         lock();
         try {
             if (closed) {
                 return false;
             }
+            changed = (key.interestOpsOr(w.op) & w.op) == 0;
             w.next = waiters;
             waiters = w;
-            return true;
+        } catch (CancelledKeyException e) { // the channel was closed by other means
+            return false;
         } finally {
             unlock();
         }
+        if (changed) {
+            poller.interestChanged();
+        }
+        return true;
     }
 
     /** Takes {@code w} off the list; false if the poller or a close took it first (and so set {@code woken}). */
@@ -258,7 +274,8 @@ final class Registration {
         }
     }
 
-    private static void wake(Waiter list) {
+    /** Unparks the strands of a list of waiters taken off the list ({@link #ready}, close). */
+    static void unpark(Waiter list) {
         while (list != null) {
             Waiter next = list.next;
             list.next = null;

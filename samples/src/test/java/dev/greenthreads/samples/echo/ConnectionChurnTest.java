@@ -20,7 +20,7 @@ class ConnectionChurnTest {
     private static final int CYCLES = 1_000;
 
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT"})
+    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT", "GREEN"})
     void connectDisconnectCyclesLeaveNoDescriptorOrThreadBehind(EchoMode mode) throws Exception {
         EchoServersTest.assumeAvailable(mode);
         // Virtual threads run on the JDK's carrier pool, which grows and shrinks as it likes.
@@ -56,11 +56,13 @@ class ConnectionChurnTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT"})
+    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT", "GREEN"})
     void closingTheServerGivesBackItsDescriptorsAndThreads(EchoMode mode) throws Exception {
         EchoServersTest.assumeAvailable(mode);
         int carrierSlack = mode == EchoMode.VIRTUAL ? Runtime.getRuntime().availableProcessors() + 2 : 0;
-        if (mode == EchoMode.VIRTUAL) { // let the JDK start its carriers and pollers before counting
+        // Let the JDK (virtual) or the runtime (green: the default scheduler's carriers, the I/O poller)
+        // start their carriers and pollers before counting; they stay for the JVM's life.
+        if (mode == EchoMode.VIRTUAL || mode == EchoMode.GREEN) {
             try (EchoTesting.Running warm = EchoTesting.start(mode, EchoTesting.config());
                  Socket socket = warm.connect()) {
                 EchoTesting.echoOnce(socket, EchoTesting.pattern(4, 8));

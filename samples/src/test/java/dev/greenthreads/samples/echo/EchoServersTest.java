@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.greenthreads.samples.Main;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -23,10 +25,13 @@ class EchoServersTest {
 
     static void assumeAvailable(EchoMode mode) {
         assumeTrue(mode.unavailableReason() == null, () -> mode.label() + ": " + mode.unavailableReason());
+        assumeTrue(mode != EchoMode.GREEN || Main.agentLoaded(), "green: the samples' tests run without"
+                + " -javaagent:greenthreads-agent.jar (the surefire argLine of samples/pom.xml), so GreenEchoServer"
+                + " is not rewritten and cannot park");
     }
 
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT"})
+    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT", "GREEN"})
     void servesTenConcurrentClientsWithEveryByteVerified(EchoMode mode) throws Exception {
         assumeAvailable(mode);
         try (EchoTesting.Running running = EchoTesting.start(mode, EchoTesting.config())) {
@@ -50,7 +55,7 @@ class EchoServersTest {
 
     /** Messages of 200 KB against an 8 KiB buffer: partial writes, OP_WRITE, backpressure on every message. */
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"THREADS", "VIRTUAL", "SELECT"})
+    @EnumSource(value = EchoMode.class, names = {"THREADS", "VIRTUAL", "SELECT", "GREEN"})
     void echoesMessagesMuchLargerThanItsBuffer(EchoMode mode) throws Exception {
         assumeAvailable(mode);
         try (EchoTesting.Running running = EchoTesting.start(mode, EchoTesting.config())) {
@@ -64,7 +69,7 @@ class EchoServersTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"THREADS", "VIRTUAL", "SELECT"})
+    @EnumSource(value = EchoMode.class, names = {"THREADS", "VIRTUAL", "SELECT", "GREEN"})
     void refusesConnectionsPastTheLimitWithALogLineAndAdmitsOnceOneCloses(EchoMode mode) throws Exception {
         assumeAvailable(mode);
         try (EchoTesting.Running running = EchoTesting.start(mode, EchoTesting.config().withMaxConnections(3))) {
@@ -124,7 +129,10 @@ class EchoServersTest {
 
     @Test
     void idleConnectionsAreClosedAfterTheIdleTimeout() throws Exception {
-        for (EchoMode mode : List.of(EchoMode.THREADS, EchoMode.SELECT)) {
+        for (EchoMode mode : List.of(EchoMode.THREADS, EchoMode.SELECT, EchoMode.GREEN)) {
+            if (mode == EchoMode.GREEN && !Main.agentLoaded()) {
+                continue; // see assumeAvailable
+            }
             try (EchoTesting.Running running = EchoTesting.start(mode,
                     EchoTesting.config().withIdleTimeout(Duration.ofSeconds(1)));
                  Socket idle = running.connect()) {
