@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The suite in smoke mode: every benchmark runs once, briefly, and checks its own result (a
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
 class SuiteSmokeTest {
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang fails, not stalls CI
     void everyBenchmarkRunsOnceAndTheReportIsWritten() throws Exception {
         Path out = Paths.get("target", "smoke-results");
         Suite.Outcome outcome = Suite.run(Suite.parse(new String[] {"--smoke", "--out", out.toString()}), System.out);

@@ -140,6 +140,11 @@ final class Poller {
         }
     }
 
+    /** Polls made by green pollers so far (for tests: has a green poller run?). */
+    long greenPolls() {
+        return polls;
+    }
+
     /** Registers a non-blocking channel with no interest; the caller attaches its {@link Registration}. */
     SelectionKey register(SelectableChannel channel) throws IOException {
         return channel.register(selector, 0);

@@ -8,32 +8,39 @@
  * <h2>Vocabulary</h2>
  * <ul>
  *   <li><b>Poller</b> ({@link dev.greenthreads.io.Poller}): one NIO selector for the JVM's green
- *       sockets and the kernel thread that waits in it and unparks strands whose channels
- *       became ready.</li>
+ *       sockets, and whoever selects on it and unparks the strands whose channels became ready:
+ *       a kernel thread while the sockets are quiet, a green thread while they are busy.</li>
  *   <li><b>Registration</b> ({@link dev.greenthreads.io.Registration}): one channel's key in the
  *       poller's selector, its <b>waiters</b> (strands parked until the channel is ready for an
  *       operation: read, write, accept, connect), whether it is closed, and its
  *       <b>budget</b> (operations in a row that did not wait).</li>
- *   <li><b>Interest</b>: the operations the selector watches for a key. Set by a waiter before it
- *       parks, cleared by the poller as it reports them: each readiness is reported once.</li>
+ *   <li><b>Interest</b>: the operations the selector watches for a key. A waiter adds its
+ *       operation; the poller removes a ready operation that nobody waits for.</li>
  * </ul>
  *
  * <h2>An operation</h2>
- * Channels are non-blocking. An operation tries the system call first; only when it would
- * block (0 bytes, no connection) does the strand link itself as a waiter, add the operation
- * to the key's interest and park, then try again when woken. Most reads and writes of a busy
- * connection therefore never touch the poller.
+ * Channels are non-blocking. An operation tries the system call first, and only when it would
+ * block (0 bytes, no connection) links a waiter and parks, then tries again when woken. Two
+ * hints skip a system call that would only find nothing: a read that returned less than it
+ * asked for emptied the receive buffer, so the next read waits first; a write that sent only
+ * part filled the send buffer, so it waits before it tries the rest.
  *
  * <h2>Why no wake-up is lost</h2>
  * The selector is level-triggered: whenever the interest holds an operation for which the
- * channel is ready, the next select reports it. A waiter links itself (under the
- * registration's lock) <em>before</em> it sets the interest ({@code interestOpsOr}, atomic);
- * the poller clears the reported operations from the interest ({@code interestOpsAnd}, atomic)
- * <em>before</em> it takes the waiters (under the lock). If the poller took the waiters before
- * our waiter linked itself, then our interest-set came after its clear, and the channel will be
- * reported again; if after, the poller finds and wakes our waiter. The park itself cannot miss
- * the unpark ({@code Strand}'s permit). {@link dev.greenthreads.io.Poller#interestChanged()}
- * explains why an interest set while the poller sleeps is applied at once.
+ * channel is ready, the next select reports it. Under the registration's lock, a waiter links
+ * itself <em>and</em> adds its operation to the interest; under the same lock, the poller takes
+ * the waiters of the operations reported ready and removes from the interest only the ready
+ * operations for which it found no waiter. So while a waiter is linked its operation stays in
+ * the interest, and the next select after the channel becomes ready (or at once, if it is)
+ * reports it and the poller takes the waiter. The park cannot miss the unpark
+ * ({@code Strand}'s permit). {@link dev.greenthreads.io.Poller#interestChanged()} explains why
+ * an interest added while the selector sleeps is applied at once.
+ *
+ * <p>An operation a waiter was woken for stays in the interest: its strand will most likely
+ * wait for it again after reading, and then finds it there, with no system call to re-arm it.
+ * If instead the channel is reported again with nobody waiting, the poller removes it then:
+ * each readiness nobody waits for is reported at most once, which is {@code EPOLLONESHOT}
+ * rebuilt, lazily, on the JDK's level-triggered selector.
  *
  * <h2>Closing, cancellation, timeouts</h2>
  * {@code close()} marks the registration closed under its lock (no waiter can link itself
@@ -42,8 +49,9 @@
  * unlinks itself and throws {@code GreenCancelledException} (on a platform thread, an interrupt
  * does the same). A timed wait parks until its deadline in the strand's clock
  * ({@code Strand.parkUntil}: the scheduler's timers, no timer of our own), unlinks itself and
- * throws {@code SocketTimeoutException}. A waiter that finds it cannot unlink itself was woken
- * by readiness or close at the same moment, and acts on that instead.
+ * throws {@code SocketTimeoutException}; if it cannot unlink itself, readiness or a close woke
+ * it at the same moment, and it acts on that instead. A cancelled waiter throws in any case:
+ * the readiness it may have been handed is not lost, the selector reports it again.
  *
  * <h2>Fairness</h2>
  * A call that did not wait does not yield, so a connection whose peer is always ahead could

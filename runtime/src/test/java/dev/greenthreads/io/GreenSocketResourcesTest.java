@@ -1,6 +1,5 @@
 package dev.greenthreads.io;
 
-import static dev.greenthreads.io.IoTesting.SETTLE;
 import static dev.greenthreads.io.IoTesting.anyLoopbackPort;
 import static dev.greenthreads.io.IoTesting.awaitEvent;
 import static dev.greenthreads.io.IoTesting.heapAfterGc;
@@ -109,11 +108,7 @@ class GreenSocketResourcesTest {
             awaitEvent(() -> (openFileDescriptors() - fds) + " file descriptors left over after " + CYCLES
                     + " cycles", () -> openFileDescriptors() <= fds);
         }
-        // Close waits for every green thread of the scheduler: none may be left parked on a socket.
-        Thread closer = new Thread(scheduler::close);
-        closer.start();
-        closer.join(SETTLE.toMillis());
-        assertTrue(!closer.isAlive(), "a green thread of the churn was left behind: the scheduler does not close");
+        IoTesting.closeOrFail(scheduler); // waits for every green thread: none may be left parked on a socket
     }
 
     /** {@code n} times: connect, send a byte, read its echo, close. */
@@ -186,7 +181,7 @@ class GreenSocketResourcesTest {
             awaitEvent(() -> server.handlers.get() + " handlers still running after every client closed",
                     () -> server.handlers.get() == 0);
         }
-        scheduler.close();
+        IoTesting.closeOrFail(scheduler);
         awaitEvent(() -> (openFileDescriptors() - fdsBefore) + " descriptors left", () -> openFileDescriptors() <= fdsBefore);
         assertTrue(greenBytes - bareBytes < 2_048,
                 "a parked green connection should cost well under 2 KiB more than a selector's key; it costs "

@@ -44,8 +44,8 @@ class GreenSocketTest {
     }
 
     @AfterAll
-    static void closeScheduler() {
-        scheduler.close();
+    static void closeScheduler() throws InterruptedException {
+        IoTesting.closeOrFail(scheduler);
     }
 
     // ------------------------------------------------------------------------------------

@@ -30,6 +30,20 @@ final class IoTesting {
         return Scheduler.builder().carriers(2).name(name).build();
     }
 
+    /**
+     * Closes {@code scheduler}, which waits for all its green threads, from a helper thread;
+     * fails (instead of hanging the suite) if one of them is still parked after {@link #SETTLE}.
+     */
+    static void closeOrFail(Scheduler scheduler) throws InterruptedException {
+        Thread closer = new Thread(scheduler::close, "close " + scheduler.name());
+        closer.setDaemon(true);
+        closer.start();
+        closer.join(SETTLE.toMillis());
+        if (closer.isAlive()) {
+            fail("a green thread of " + scheduler + " was left behind: the scheduler does not close");
+        }
+    }
+
     /** Port 0 of the loopback address: a free port, chosen at bind. */
     static InetSocketAddress anyLoopbackPort() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);

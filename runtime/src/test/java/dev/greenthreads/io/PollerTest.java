@@ -1,0 +1,95 @@
+package dev.greenthreads.io;
+
+import static dev.greenthreads.io.IoTesting.anyLoopbackPort;
+import static dev.greenthreads.io.IoTesting.awaitEvent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.greenthreads.GreenThread;
+import dev.greenthreads.Scheduler;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The poller's hand-over between its kernel thread and a green poller. */
+@Timeout(60)
+class PollerTest {
+
+    private static final int READERS = 8;
+
+    /**
+     * A green poller runs on a carrier like any green thread. If a green thread that never
+     * yields holds that carrier, the poller thread must take the selector back, or every other
+     * socket of the JVM (here: one used by platform threads) would wait for that carrier.
+     */
+    @Test
+    void aGreenPollerStuckBehindABusyCarrierIsTakenOverSoOtherSocketsAreServed() throws Exception {
+        Poller poller = Poller.shared();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean release = new AtomicBoolean();
+        List<Socket> peers = new ArrayList<>();
+        try (Scheduler one = Scheduler.builder().carriers(1).name("io-poller-stall").build();
+             GreenServerSocket server = GreenServerSocket.bind(anyLoopbackPort())) {
+            Thread feeder;
+            try {
+                for (int i = 0; i < READERS; i++) { // green readers on the one carrier, kept busy by a feeder
+                    Socket peer = new Socket();
+                    peer.connect(server.localAddress());
+                    peers.add(peer);
+                    GreenSocket s = server.accept();
+                    one.start(() -> {
+                        byte[] b = new byte[64];
+                        try (GreenSocket in = s) {
+                            while (in.read(b, 0, b.length) >= 0) {
+                                // discard
+                            }
+                        }
+                    });
+                }
+                feeder = new Thread(() -> {
+                    try {
+                        while (!stop.get()) {
+                            for (Socket peer : peers) {
+                                OutputStream out = peer.getOutputStream();
+                                out.write(1);
+                            }
+                        }
+                    } catch (Exception e) {
+                        // closed at the end
+                    }
+                });
+                feeder.start();
+                long polled = poller.greenPolls();
+                awaitEvent(() -> "no green poller ever ran", () -> poller.greenPolls() > polled);
+
+                GreenThread<Void> hog = one.start(() -> {
+                    while (!release.get()) {
+                        Thread.onSpinWait(); // never yields: holds the only carrier
+                    }
+                });
+                awaitEvent(() -> "the hog never ran", () -> hog.state() == GreenThread.State.RUNNING);
+
+                try (GreenServerSocket other = GreenServerSocket.bind(anyLoopbackPort());
+                     GreenSocket client = GreenSocket.connect(other.localAddress());
+                     GreenSocket accepted = other.accept()) {
+                    client.setReadTimeout(Duration.ofSeconds(10));
+                    accepted.write(new byte[] {9});
+                    byte[] b = new byte[1];
+                    assertEquals(1, client.read(b, 0, 1), "a platform thread's read, served while the carrier is held");
+                    assertEquals(9, b[0]);
+                }
+            } finally {
+                release.set(true);
+                stop.set(true);
+                for (Socket peer : peers) {
+                    peer.close();
+                }
+            }
+            feeder.join();
+        }
+    }
+}
