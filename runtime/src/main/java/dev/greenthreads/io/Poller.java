@@ -54,16 +54,18 @@ import java.util.function.Consumer;
  * handing over to the kernel thread, and the busy/quiet hand-overs (a futex wake each) would go.
  *
  * <p>Measured with {@code echo-bench} (64-byte messages, closed loop, 2 processors shared with
- * the load generator; see the green-I/O report for the runs):
- * <!-- POLLER-MEASUREMENT -->
+ * the load generator, JDK 17, a loaded machine): green 33.9k msg/s at 1,000 connections and
+ * 19.2k at 5,000, against 21.9k and 17.8k for virtual threads and 48.2k and 15.8k for the
+ * select loop. With one connection every wake-up crosses from the poller thread to a carrier
+ * (5k msg/s, p99 2.6 ms): the cost the carrier-loop poller above would remove.
  */
 final class Poller {
 
     static final String THREAD_NAME = "greenthreads-io-poller";
     /** Green threads one blocking select must wake for the poller to go green. */
-    static final int BUSY_WAKEUPS = Integer.getInteger("gt.busy", 4); // TEMP experiment knob
+    static final int BUSY_WAKEUPS = 4;
     /** Polls in a row that find nothing, after which a green poller hands back. */
-    static final int QUIET_POLLS = Integer.getInteger("gt.quiet", 16);
+    static final int QUIET_POLLS = 16;
 
     /** Stalled green poller: see {@link #awaitOwnership()}. */
     static final long STALLED_MILLIS = 10;
@@ -96,19 +98,6 @@ final class Poller {
     private int wokenGreen;
     private Scheduler wokenOn;
     private final Consumer<SelectionKey> dispatch = this::dispatch;
-
-    // TEMP stats
-    static final java.util.concurrent.atomic.LongAdder GREENS = new java.util.concurrent.atomic.LongAdder(),
-            KSELECTS = new java.util.concurrent.atomic.LongAdder(), GPOLLS = new java.util.concurrent.atomic.LongAdder(),
-            GEMPTY = new java.util.concurrent.atomic.LongAdder(), KWOKEN = new java.util.concurrent.atomic.LongAdder(),
-            GWOKEN = new java.util.concurrent.atomic.LongAdder();
-    static {
-        if (Boolean.getBoolean("gt.stats")) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.printf(
-                    "poller: kernel selects %d (woke %d), went green %d, green polls %d (empty %d, woke %d)%n",
-                    KSELECTS.sum(), KWOKEN.sum(), GREENS.sum(), GPOLLS.sum(), GEMPTY.sum(), GWOKEN.sum())));
-        }
-    }
 
     private Poller(Selector selector) {
         this.selector = selector;
@@ -183,9 +172,7 @@ final class Poller {
             } finally {
                 selecting = false;
             }
-            KSELECTS.increment(); KWOKEN.add(wokenGreen);
             if (wokenGreen >= BUSY_WAKEUPS) {
-                GREENS.increment();
                 goGreen(wokenOn);
             }
         }
@@ -247,7 +234,6 @@ final class Poller {
                     owner = GREEN;
                 }
                 quiet = selected == 0 ? quiet + 1 : 0;
-                GPOLLS.increment(); if (selected == 0) GEMPTY.increment(); GWOKEN.add(wokenGreen);
                 GreenThread.yield();
             }
         } finally {
