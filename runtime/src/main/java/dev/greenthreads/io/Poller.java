@@ -38,34 +38,52 @@ import java.util.function.Consumer;
  *   <li><b>The poller thread</b> ({@value #THREAD_NAME}, one daemon kernel thread): blocks in
  *       {@code select} while the sockets are quiet. Its wake-ups reach a green thread through its
  *       scheduler's global queue, often with a futex wake of an idle carrier.</li>
- *   <li><b>A green poller</b>: when one select wakes at least {@value #BUSY_WAKEUPS} green
- *       threads, the poller thread hands the selector to a green thread it starts on their
- *       scheduler, and parks. That green thread calls {@code selectNow()} and then
+ *   <li><b>A green poller</b>: when a select wakes a green thread, the poller thread hands the
+ *       selector to a green thread it starts on that thread's scheduler, and parks. That green thread calls {@code selectNow()} and then
  *       {@code GreenThread.yield()}, over and over: the threads it wakes go to its own
  *       carrier's queue (no kernel wake-up, no global queue), they run, read, write and wait
  *       again before the next poll, and since nobody blocks in {@code select}, interest changes
  *       need no eventfd write. After {@value #QUIET_POLLS} polls in a row that found nothing
  *       (or when its scheduler closes) it hands the selector back and ends: a quiet green poller
- *       costs a few microseconds of polling, never a carrier.</li>
+ *       costs a few microseconds of polling, never a carrier. If it stops polling for
+ *       {@value #STALLED_MILLIS} ms (a green thread that never yields holds its carrier), the
+ *       poller thread takes the selector back, so that nobody else's sockets wait for that
+ *       carrier.</li>
  * </ul>
- * This is the nearest one can come, without touching the scheduler, to the design notes' poller
- * in the carriers' loop (Go's netpoll, Tokio's driver). The full version needs a hook in the
- * carriers' idle path: an idle carrier would block in {@code epoll_wait} itself instead of
- * handing over to the kernel thread, and the busy/quiet hand-overs (a futex wake each) would go.
+ * Kernel threads: the poller thread, for every scheduler and for platform-thread callers, within
+ * the budget of "the carriers plus at most two others".
  *
- * <p>Measured with {@code echo-bench} (64-byte messages, closed loop, 2 processors shared with
- * the load generator, JDK 17, a loaded machine): green 33.9k msg/s at 1,000 connections and
- * 19.2k at 5,000, against 21.9k and 17.8k for virtual threads and 48.2k and 15.8k for the
- * select loop. With one connection every wake-up crosses from the poller thread to a carrier
- * (5k msg/s, p99 2.6 ms): the cost the carrier-loop poller above would remove.
+ * <h2>Why, in figures</h2>
+ * {@code echo-bench}, 64-byte messages, closed loop, JDK 17, two processors shared with the
+ * load generator and with other work (load average about 3); medians of three interleaved runs;
+ * server CPU per message from {@code /proc}:
+ * <pre>
+ *                                          1,000 connections        5,000 connections
+ *   poller thread only                     51,400 msg/s  24.3 us    42,200 msg/s  26.4 us
+ *   poller thread + green poller (this)    64,300 msg/s  17.0 us    47,900 msg/s  21.0 us
+ *   select (one thread, for reference)     83,400 msg/s  11.6 us    61,700 msg/s  14.6 us
+ * </pre>
+ * Tuning, same bench: hand-back after 64 quiet polls rather than 16 (fewer hand-overs, each a
+ * futex wake), 256 no better; parking the green poller 50 us between empty polls instead of
+ * yielding cost 15% (1,000 connections). Going green on the first green wake-up rather than on
+ * 4 in one select: 52,500 against 42,600 msg/s at 10 connections, no difference beyond the
+ * noise from 100 to 5,000. The price: after each burst on an otherwise quiet server, a carrier
+ * spends about 100 us in the quiet polls.
+ *
+ * <p>This is the nearest one can come, without touching the scheduler, to the design notes'
+ * poller in the carriers' loop (Go's netpoll, Tokio's driver). The full version needs a hook in
+ * the carriers' idle path: an idle carrier would block in {@code epoll_wait} itself (with the
+ * nearest timer as its timeout, and a wake-up when work is queued) instead of parking while the
+ * poller thread waits; the busy/quiet hand-overs and the poller thread's wake-ups of carriers
+ * (a futex wake each) would go, and a burst of readiness could be queued in one batch.
  */
 final class Poller {
 
     static final String THREAD_NAME = "greenthreads-io-poller";
     /** Green threads one blocking select must wake for the poller to go green. */
-    static final int BUSY_WAKEUPS = 4;
+    static final int BUSY_WAKEUPS = 1;
     /** Polls in a row that find nothing, after which a green poller hands back. */
-    static final int QUIET_POLLS = 16;
+    static final int QUIET_POLLS = 64;
 
     /** Stalled green poller: see {@link #awaitOwnership()}. */
     static final long STALLED_MILLIS = 10;
@@ -98,6 +116,8 @@ final class Poller {
     private int wokenGreen;
     private Scheduler wokenOn;
     private final Consumer<SelectionKey> dispatch = this::dispatch;
+    /** The strands one key's readiness wakes, unparked once its registration's lock is released. */
+    private final Strand[] woken = new Strand[16];
 
     private Poller(Selector selector) {
         this.selector = selector;
@@ -257,18 +277,15 @@ final class Poller {
         } catch (RuntimeException cancelled) {
             return; // closed meanwhile: close woke the waiters
         }
-        Registration.Waiter list = r.ready(ready);
-        while (list != null) {
-            Registration.Waiter next = list.next;
-            list.next = null;
-            Strand s = list.strand;
-            if (s.isGreen()) {
-                if (wokenGreen++ == 0) {
-                    wokenOn = ((GreenStrand) s).dispatcher().scheduler();
-                }
+        Strand[] strands = woken;
+        int n = r.ready(ready, owner == POLLING, strands, 0);
+        for (int i = 0; i < n; i++) {
+            Strand s = strands[i];
+            strands[i] = null;
+            if (s.isGreen() && wokenGreen++ == 0) {
+                wokenOn = ((GreenStrand) s).dispatcher().scheduler();
             }
             s.unpark();
-            list = next;
         }
     }
 

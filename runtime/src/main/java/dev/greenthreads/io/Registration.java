@@ -11,6 +11,8 @@ import java.net.SocketTimeoutException;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One channel's side of the readiness protocol (see {@code package-info.java}): its key in the
@@ -18,15 +20,16 @@ import java.nio.channels.SelectionKey;
  * and its operation budget. {@link GreenSocket} and {@link GreenServerSocket} each own one and
  * do all their waiting through it.
  *
- * <p>The waiter list and {@link #closed} are guarded by a spin lock held for a few
- * instructions, never across a park or an unpark.
+ * <p>The waiter list, {@link #spared} and {@link #closed} are guarded by a spin lock held for a
+ * few instructions, never across a park or an unpark: whoever takes waiters off the list copies
+ * their strands out under the lock and unparks them after it.
  */
 final class Registration {
 
     /**
      * Operations in a row that completed without waiting, after which the next one yields
      * first (Tokio's cooperative budget is 128 too): a socket that is always ready cannot keep
-     * its green thread on the carrier for ever. Measured by {@code GreenSocketFairnessTest}.
+     * its green thread on the carrier for ever. See {@code GreenSocketFairnessTest}.
      */
     static final int OPERATION_BUDGET = 128;
 
@@ -41,13 +44,13 @@ final class Registration {
     }
 
     /** A strand parked until the channel is ready for {@link #op}, or closed. */
-    static final class Waiter {
+    private static final class Waiter {
         final Strand strand;
         final int op;
-        /** Set under the lock by whoever takes it off the list (the poller, or close), before the unpark. */
-        volatile boolean woken;
-        /** Guarded by the lock while listed; afterwards links the waiters being woken. */
+        /** Guarded by the lock. */
         Waiter next;
+        /** Set under the lock by whoever takes it off the list (the poller, or close). */
+        volatile boolean woken;
 
         Waiter(Strand strand, int op) {
             this.strand = strand;
@@ -62,6 +65,8 @@ final class Registration {
     private volatile int lock;
     private Waiter waiters;
     private volatile boolean closed;
+    /** Ready operations a green poller found nobody waiting for once, and left watched (see {@link #ready}). */
+    private int spared;
     /**
      * Operations that completed without waiting since the last wait or yield. Plain and shared
      * by whichever strands use the channel: it is a heuristic, a lost increment costs nothing.
@@ -140,13 +145,16 @@ final class Registration {
     // The poller's and the closer's side
 
     /**
-     * Poller: the channel is ready for {@code readyOps}. Wakes whoever waits for any of them,
-     * and stops watching those that nobody waits for (see package-info: an operation a strand
-     * was woken for stays watched, as it will most likely wait for it again). Returns the
-     * strands woken, linked through {@code next}, for the poller to unpark.
+     * Poller: the channel is ready for {@code readyOps}. Takes the waiters for any of them off
+     * the list and puts their strands in {@code woken[from ..]}, for the poller to unpark after
+     * this returns; returns the index after the last. Stops watching the ready operations that
+     * nobody waits for; a green poller ({@code spare}) spares each of them once, as its strand is
+     * most likely on its way back to wait for it again (see package-info). An operation a
+     * waiter was woken for stays watched, for the same reason. If {@code woken} is full, the
+     * strands beyond are unparked here, under the lock.
      */
-    Waiter ready(int readyOps) {
-        Waiter woken = null;
+    int ready(int readyOps, boolean spare, Strand[] woken, int from) {
+        int n = from;
         lock();
         try {
             int unwanted = readyOps;
@@ -160,23 +168,32 @@ final class Registration {
                         prev.next = next;
                     }
                     unwanted &= ~w.op;
+                    w.next = null;
                     w.woken = true;
-                    w.next = woken;
-                    woken = w;
+                    if (n < woken.length) {
+                        woken[n++] = w.strand;
+                    } else {
+                        w.strand.unpark();
+                    }
                 } else {
                     prev = w;
                 }
                 w = next;
             }
+            if (spare) {
+                int twice = unwanted & spared;
+                spared = (spared | unwanted) & ~twice;
+                unwanted = twice;
+            }
             if (unwanted != 0) {
                 key.interestOpsAnd(~unwanted);
             }
         } catch (CancelledKeyException e) {
-            // closed meanwhile: close wakes every waiter, including any taken here
+            // closed meanwhile: close wakes whoever is still listed
         } finally {
             unlock();
         }
-        return woken;
+        return n;
     }
 
     /**
@@ -185,25 +202,30 @@ final class Registration {
      * drops the cancelled key, which {@link Poller#interestChanged()} prompts.
      */
     boolean close() throws IOException {
-        Waiter all;
+        List<Strand> all = new ArrayList<>(2);
         lock();
         try {
             if (closed) {
                 return false;
             }
             closed = true;
-            all = waiters;
-            waiters = null;
-            for (Waiter w = all; w != null; w = w.next) {
+            for (Waiter w = waiters; w != null; ) {
+                Waiter next = w.next;
+                w.next = null;
+                all.add(w.strand);
                 w.woken = true;
+                w = next;
             }
+            waiters = null;
         } finally {
             unlock();
         }
         try {
             channel.close();
         } finally {
-            unpark(all);
+            for (Strand s : all) {
+                s.unpark();
+            }
             poller.interestChanged();
         }
         return true;
@@ -240,6 +262,7 @@ final class Registration {
                 return false;
             }
             changed = (key.interestOpsOr(w.op) & w.op) == 0;
+            spared &= ~w.op;
             w.next = waiters;
             waiters = w;
         } catch (CancelledKeyException e) { // the channel was closed by other means
@@ -265,22 +288,13 @@ final class Registration {
                     } else {
                         prev.next = x.next;
                     }
+                    x.next = null;
                     return true;
                 }
             }
             return false;
         } finally {
             unlock();
-        }
-    }
-
-    /** Unparks the strands of a list of waiters taken off the list ({@link #ready}, close). */
-    static void unpark(Waiter list) {
-        while (list != null) {
-            Waiter next = list.next;
-            list.next = null;
-            list.strand.unpark();
-            list = next;
         }
     }
 

@@ -37,10 +37,13 @@
  * an interest added while the selector sleeps is applied at once.
  *
  * <p>An operation a waiter was woken for stays in the interest: its strand will most likely
- * wait for it again after reading, and then finds it there, with no system call to re-arm it.
- * If instead the channel is reported again with nobody waiting, the poller removes it then:
- * each readiness nobody waits for is reported at most once, which is {@code EPOLLONESHOT}
- * rebuilt, lazily, on the JDK's level-triggered selector.
+ * wait for it again after reading, and then finds it there, with no system call to re-arm it
+ * (each removal and re-addition is an {@code epoll_ctl}). If instead the channel is reported
+ * again with nobody waiting, the poller removes it then; a green poller, which polls again within
+ * microseconds, spares it once more, as its strand is probably still queued to run. So a
+ * readiness nobody waits for is reported once or twice, not on every select: {@code
+ * EPOLLONESHOT} rebuilt, lazily, on the JDK's level-triggered selector. Removing interest is
+ * never needed for correctness, only against a poller that would spin on a ready channel.
  *
  * <h2>Closing, cancellation, timeouts</h2>
  * {@code close()} marks the registration closed under its lock (no waiter can link itself
