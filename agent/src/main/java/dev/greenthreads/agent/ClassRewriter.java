@@ -24,9 +24,10 @@ import org.objectweb.asm.tree.analysis.Analyzer;
 import org.objectweb.asm.tree.analysis.AnalyzerException;
 
 /**
- * The pipeline for one class file: decide what is suspendable ({@link Suspendability}), move
- * allocations out of the way ({@link ConstructorCalls}), rewrite ({@link MethodRewriter}),
- * write with fresh stack map frames, and verify the result. Any failure leaves the class as it
+ * The pipeline for one class file: decide what is suspendable ({@link Suspendability}) and what
+ * can never suspend ({@link NeverSuspends}), move allocations out of the way
+ * ({@link ConstructorCalls}), rewrite ({@link MethodRewriter}), write with fresh stack map
+ * frames, and verify the result. Any failure leaves the class as it
  * was with one log line: the agent never breaks the application it instruments.
  */
 final class ClassRewriter {
@@ -76,13 +77,17 @@ final class ClassRewriter {
         ClassNode cn = new ClassNode();
         new ClassReader(bytes).accept(cn, ClassReader.SKIP_FRAMES);
         Set<String> lambdaBodies = lambdaBodies(cn);
+        Set<String> neverSuspend = NeverSuspends.in(cn);
 
         List<String> rewritten = new ArrayList<>();
         boolean changed = false;
         for (int m = 0; m < cn.methods.size(); m++) {
             MethodNode method = cn.methods.get(m);
             String key = method.name + method.desc;
-            List<MethodInsnNode> sites = suspendableCalls(method);
+            if (neverSuspend.contains(key)) {
+                continue;
+            }
+            List<MethodInsnNode> sites = suspendableCalls(cn.name, method, neverSuspend);
             boolean suspendable = suspendability.isSuspendable(info, method.name, method.desc) || lambdaBodies.contains(key);
             boolean constructor = method.name.equals("<init>"), initialiser = method.name.equals("<clinit>");
             boolean synchronizedMethod = (method.access & Opcodes.ACC_SYNCHRONIZED) != 0;
@@ -179,13 +184,14 @@ final class ClassRewriter {
         return out;
     }
 
-    /** The calls in {@code method} that may suspend. */
-    private List<MethodInsnNode> suspendableCalls(MethodNode method) {
+    /** The calls in {@code method} that may suspend: none of a method of this class that never suspends. */
+    private List<MethodInsnNode> suspendableCalls(String owner, MethodNode method, Set<String> neverSuspend) {
         List<MethodInsnNode> sites = new ArrayList<>();
         for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
             if (i instanceof MethodInsnNode) {
                 MethodInsnNode call = (MethodInsnNode) i;
-                if (suspendability.mayCallSuspend(call.owner, call.name, call.desc)) {
+                if (suspendability.mayCallSuspend(call.owner, call.name, call.desc)
+                        && !(call.owner.equals(owner) && neverSuspend.contains(call.name + call.desc))) {
                     sites.add(call);
                 }
             }

@@ -44,8 +44,10 @@ final class Report {
                     + "2^18 times in all: sync.Mutex against ReentrantLock",
             Family.SKYNET, "each thread starts 10 children and sums what they return; 10^6 leaves (1,111,111 threads) for "
                     + "green and virtual, 10^4 leaves (11,111 threads) for platform; compared per thread",
-            Family.REWRITE, "the same static methods, rewritten by the agent (@Suspendable) and as javac wrote them, on a "
-                    + "platform thread: fib(22), where nearly every instruction is a call, and a 4096-element checksum loop");
+            Family.REWRITE, "the same static methods of a @Suspendable class, through the agent and as javac wrote them, on a "
+                    + "platform thread: fib(22), which the agent proves cannot suspend and leaves alone; fib-may-suspend(22), "
+                    + "whose leaves could suspend, so every frame is rewritten and nearly every instruction is a call; and a "
+                    + "4096-element checksum loop calling a method that could suspend");
 
     private Report() {
     }

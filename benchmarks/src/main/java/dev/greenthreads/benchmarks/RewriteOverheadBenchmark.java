@@ -1,5 +1,6 @@
 package dev.greenthreads.benchmarks;
 
+import dev.greenthreads.GreenThread;
 import dev.greenthreads.Suspendable;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,9 +17,18 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The same code rewritten and not rewritten, running without suspending: what a suspendable
- * method costs when it does not suspend (the entry check, and a field read and a branch after
- * each call). Two workloads: recursion, where nearly every instruction is a call (the worst
- * case), and a loop over an array that calls a small method per element.
+ * method costs when it does not suspend. Three workloads:
+ * <ul>
+ *   <li>{@code fib}: recursion that cannot reach a suspension, in a {@code @Suspendable} class.
+ *       The agent proves it and leaves it as javac wrote it, so this should cost nothing.
+ *   <li>{@code fib-may-suspend}: the same recursion with a suspension its leaves could reach
+ *       and never do. Every frame is rewritten and nearly every instruction is a call: the
+ *       entry check and a status check after each call, the worst case.
+ *   <li>{@code checksum}: a loop over an array that calls, per element, a small method that
+ *       could suspend and does not: the common case of suspendable code between suspensions.
+ * </ul>
+ * The plain twins have the same guards, calling {@link Thread#yield()} instead, so the two
+ * differ only by the rewrite.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -28,7 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class RewriteOverheadBenchmark {
 
-    @Param({"fib", "checksum"})
+    /** Never in {@link #data} and never an argument of fib: the guarded suspensions never happen. */
+    static final int NEVER = -1;
+
+    @Param({"fib", "fib-may-suspend", "checksum"})
     public String workload;
 
     private int[] data;
@@ -43,12 +56,20 @@ public class RewriteOverheadBenchmark {
 
     @Benchmark
     public long plain() {
-        return workload.equals("fib") ? Plain.fib(22) : Plain.checksum(data);
+        switch (workload) {
+            case "fib": return Plain.fib(22);
+            case "fib-may-suspend": return Plain.fibMaySuspend(22);
+            default: return Plain.checksum(data);
+        }
     }
 
     @Benchmark
     public long rewritten() {
-        return workload.equals("fib") ? Rewritten.fib(22) : Rewritten.checksum(data);
+        switch (workload) {
+            case "fib": return Rewritten.fib(22);
+            case "fib-may-suspend": return Rewritten.fibMaySuspend(22);
+            default: return Rewritten.checksum(data);
+        }
     }
 
     /** Not suspendable: left as javac wrote it. */
@@ -57,6 +78,16 @@ public class RewriteOverheadBenchmark {
             return n < 2 ? n : fib(n - 1) + fib(n - 2);
         }
 
+        static long fibMaySuspend(int n) {
+            if (n < 2) {
+                if (n == NEVER) {
+                    Thread.yield();
+                }
+                return n;
+            }
+            return fibMaySuspend(n - 1) + fibMaySuspend(n - 2);
+        }
+
         static long checksum(int[] a) {
             long sum = 0;
             for (int x : a) {
@@ -66,17 +97,30 @@ public class RewriteOverheadBenchmark {
         }
 
         static long mix(long sum, int x) {
+            if (x == NEVER) {
+                Thread.yield();
+            }
             return sum * 31 + (x ^ (x >>> 3));
         }
     }
 
-    /** The same code, suspendable: rewritten by the agent. */
+    /** The same code, suspendable: what can reach {@link GreenThread#yield()} is rewritten by the agent. */
     @Suspendable
     static final class Rewritten {
         static long fib(int n) {
             return n < 2 ? n : fib(n - 1) + fib(n - 2);
         }
 
+        static long fibMaySuspend(int n) {
+            if (n < 2) {
+                if (n == NEVER) {
+                    GreenThread.yield();
+                }
+                return n;
+            }
+            return fibMaySuspend(n - 1) + fibMaySuspend(n - 2);
+        }
+
         static long checksum(int[] a) {
             long sum = 0;
             for (int x : a) {
@@ -86,6 +130,9 @@ public class RewriteOverheadBenchmark {
         }
 
         static long mix(long sum, int x) {
+            if (x == NEVER) {
+                GreenThread.yield();
+            }
             return sum * 31 + (x ^ (x >>> 3));
         }
     }

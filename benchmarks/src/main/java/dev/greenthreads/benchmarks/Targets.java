@@ -53,7 +53,7 @@ final class Targets {
                 f.get(Family.YIELD, "depth=100", "green"), f.get(Family.YIELD, "depth=100", "virtual"), "virtual", 2));
         rows.add(heapRatio(heap));
         rows.add(fits(heap));
-        for (String workload : new String[] {"fib", "checksum"}) {
+        for (String workload : new String[] {"fib", "fib-may-suspend", "checksum"}) {
             rows.add(atMost("instrumented code that does not suspend (" + workload + ")", "within 5% of the same code uninstrumented",
                     f.get(Family.REWRITE, "workload=" + workload, "rewritten"), f.get(Family.REWRITE, "workload=" + workload, "plain"),
                     "plain", 1.05));

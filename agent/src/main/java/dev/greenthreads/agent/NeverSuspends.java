@@ -1,0 +1,95 @@
+package dev.greenthreads.agent;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.InvokeDynamicInsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+
+/**
+ * Finds the methods of a class that can never reach a suspension, whatever they are marked: a
+ * pass between {@link Suspendability} and the rewrite. Such a method, and every call of it from
+ * its own class, is left as javac wrote it: rewriting would cost an entry check and a status
+ * check after each call and could never resume anything. Recursive helpers and leaves of a
+ * {@code @Suspendable} class are the common case ({@code fib} calling only itself).
+ *
+ * <p>A method qualifies when no override can replace it (static, private, final, or in a final
+ * class) and everything it calls qualifies too or is a JDK method that cannot call back into
+ * application code: a static method, or one of {@code String} or {@code StringBuilder}, whose
+ * parameters are primitives, strings or primitive arrays. The set is the greatest fixed point,
+ * so methods that only call one another, recursion included, qualify together. Calls of these
+ * methods from other classes are still treated as suspendable (one status check each): the
+ * analysis reads one class at a time, so what it proves holds whichever class loads first.
+ */
+final class NeverSuspends {
+
+    private NeverSuspends() {
+    }
+
+    /** "name desc" of the methods of {@code cn} that can never reach a suspension. */
+    static Set<String> in(ClassNode cn) {
+        Map<String, MethodNode> candidates = new HashMap<>();
+        boolean finalClass = (cn.access & Opcodes.ACC_FINAL) != 0;
+        for (MethodNode method : cn.methods) {
+            boolean fixed = (method.access & (Opcodes.ACC_STATIC | Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL)) != 0 || finalClass;
+            if (fixed && method.name.charAt(0) != '<' && method.instructions.size() > 0) {
+                candidates.put(method.name + method.desc, method);
+            }
+        }
+        Set<String> never = new HashSet<>(candidates.keySet());
+        boolean shrunk = true;
+        while (shrunk) {
+            shrunk = never.removeIf(key -> !callsOnly(cn.name, candidates.get(key), never));
+        }
+        return never;
+    }
+
+    private static boolean callsOnly(String owner, MethodNode method, Set<String> never) {
+        for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i instanceof MethodInsnNode) {
+                MethodInsnNode call = (MethodInsnNode) i;
+                boolean own = call.owner.equals(owner) && never.contains(call.name + call.desc);
+                if (!own && !cannotCallBack(call)) {
+                    return false;
+                }
+            } else if (i instanceof InvokeDynamicInsnNode && !harmless((InvokeDynamicInsnNode) i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A JDK method that runs no application code: no receiver or argument of a type the application could implement. */
+    private static boolean cannotCallBack(MethodInsnNode call) {
+        if (!Suspendability.isPlatform(call.owner) || call.name.charAt(0) == '<' && !call.owner.equals("java/lang/StringBuilder")) {
+            return false;
+        }
+        boolean sealedReceiver = call.getOpcode() == Opcodes.INVOKESTATIC
+                || call.owner.equals("java/lang/String") || call.owner.equals("java/lang/StringBuilder");
+        return sealedReceiver && inertTypes(Type.getArgumentTypes(call.desc));
+    }
+
+    /** Creating a lambda runs nothing; concatenating primitives and strings calls no toString of ours. */
+    private static boolean harmless(InvokeDynamicInsnNode indy) {
+        String factory = indy.bsm.getOwner();
+        return factory.equals("java/lang/invoke/LambdaMetafactory")
+                || factory.equals("java/lang/invoke/StringConcatFactory") && inertTypes(Type.getArgumentTypes(indy.desc));
+    }
+
+    private static boolean inertTypes(Type[] types) {
+        for (Type t : types) {
+            boolean inert = t.getSort() < Type.ARRAY || t.getDescriptor().equals("Ljava/lang/String;")
+                    || t.getSort() == Type.ARRAY && t.getDimensions() == 1 && t.getElementType().getSort() < Type.ARRAY;
+            if (!inert) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
