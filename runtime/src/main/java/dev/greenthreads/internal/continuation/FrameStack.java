@@ -19,9 +19,9 @@ import java.util.stream.Collectors;
  * walks them front to back with no index.
  *
  * <p>Unwinding saves frames deepest first, before it is known how many frames below stay
- * valid. New frames are therefore written after the committed data; the <em>commit</em> (by
- * the deepest frame that was kept, or by the runner when none was) puts them in order above
- * the kept ones. Kept frames are never written again: a green thread that yields in a loop at
+ * valid. New frames are therefore written at the arrays' ends, each below the one saved before
+ * it, so they lie outermost first; the <em>commit</em> (by the deepest frame that was kept, or
+ * by the runner when none was) moves them in one copy to just above the kept ones. Kept frames are never written again: a green thread that yields in a loop at
  * depth 100 saves only the frames that ran since its last switch.
  */
 public final class FrameStack {
@@ -51,8 +51,13 @@ public final class FrameStack {
 
     /** Committed frames, outermost first; their data ends at primTop and refTop. */
     private int count, primTop, refTop;
-    /** Frames saved by the unwinding in progress, deepest first, their data after the committed data. */
+    /** Frames saved by the unwinding in progress. */
     private int pending;
+    /**
+     * Where the pending frames begin: they fill the arrays' ends, the deepest (saved first) at
+     * the very end and each later one just below, so they lie outermost first.
+     */
+    private int pendPrim, pendRef;
     /** Where the key of the last frame saved by the unwinding in progress is. */
     private int lastSavedKey;
     /** Whether a kept frame already committed the unwinding in progress. */
@@ -115,6 +120,8 @@ public final class FrameStack {
         }
         s.status = UNWINDING;
         s.pending = 0;
+        s.pendPrim = s.prims.length;
+        s.pendRef = s.refs.length;
         s.committed = false;
     }
 
@@ -230,15 +237,11 @@ public final class FrameStack {
         if (VERIFY && callee != null && pending > 0 && refs[lastSavedKey] != callee) {
             throw passedThroughUnrewritten(callee, site);
         }
-        // Pending frames follow one another: the previous one's data ends where its pushes stopped.
-        int p = pending == 0 ? primTop : primAt;
-        int r = pending == 0 ? refTop : refAt;
-        if (p + 2 + nSlots > prims.length) {
-            prims = Arrays.copyOf(prims, grown(prims.length, p + 2 + nSlots));
+        int primLen = 2 + nSlots, refLen = 1 + nRefs;
+        if (pendPrim - primLen < primTop || pendRef - refLen < refTop) {
+            makeRoom(primLen, refLen);
         }
-        if (r + 1 + nRefs > refs.length) {
-            refs = Arrays.copyOf(refs, grown(refs.length, r + 1 + nRefs));
-        }
+        int p = pendPrim -= primLen, r = pendRef -= refLen;
         prims[p] = pc;
         prims[p + 1] = nSlots << 16 | nRefs;
         refs[r] = self;
@@ -246,6 +249,26 @@ public final class FrameStack {
         primAt = p + 2;
         refAt = r + 1;
         pending++;
+    }
+
+    /** Grows the arrays so a frame of these sizes fits between the committed and the pending data. */
+    private void makeRoom(int primLen, int refLen) {
+        int pendingPrims = prims.length - pendPrim, pendingRefs = refs.length - pendRef;
+        if (pendPrim - primLen < primTop) {
+            int[] grownPrims = new int[grown(prims.length, primTop + pendingPrims + primLen)];
+            System.arraycopy(prims, 0, grownPrims, 0, primTop);
+            System.arraycopy(prims, pendPrim, grownPrims, grownPrims.length - pendingPrims, pendingPrims);
+            pendPrim = grownPrims.length - pendingPrims;
+            prims = grownPrims;
+        }
+        if (pendRef - refLen < refTop) {
+            Object[] grownRefs = new Object[grown(refs.length, refTop + pendingRefs + refLen)];
+            System.arraycopy(refs, 0, grownRefs, 0, refTop);
+            System.arraycopy(refs, pendRef, grownRefs, grownRefs.length - pendingRefs, pendingRefs);
+            lastSavedKey += grownRefs.length - refs.length;
+            pendRef = grownRefs.length - pendingRefs;
+            refs = grownRefs;
+        }
     }
 
     /** Capacity for {@code needed}: exact at first, then growing by half so saves stay amortised O(1). */
@@ -334,10 +357,9 @@ public final class FrameStack {
     // ------------------------------------------------------------------------------------
 
     /**
-     * Places the pending frames, outermost first, after the first {@code at} committed frames.
-     * The pending data (deepest frame first) is reversed as a whole, which puts the frames in
-     * the right order but each backwards, then each frame is reversed back: no scratch space.
-     * Then the data slides down onto the end of the kept frames.
+     * Places the pending frames after the first {@code at} committed frames. They already lie
+     * outermost first at the arrays' ends (each save takes the room just below the previous
+     * one), so this is one block copy per array.
      */
     private void commit(int at) {
         int keptPrim = primTop, keptRef = refTop;
@@ -349,41 +371,19 @@ public final class FrameStack {
                 keptRef += 1 + (sizes & 0xFFFF);
             }
         }
-        int newPrim = pending == 0 ? primTop : primAt, newRef = pending == 0 ? refTop : refAt;
-        reverse(prims, null, primTop, newPrim);
-        reverse(null, refs, refTop, newRef);
-        // Reversed, the deepest frame is last and its header reads backwards: [.., sizes, pc].
-        for (int p = newPrim, r = newRef; p > primTop; ) {
-            int sizes = prims[p - 2];
-            int primLen = 2 + (sizes >>> 16), refLen = 1 + (sizes & 0xFFFF);
-            reverse(prims, null, p - primLen, p);
-            reverse(null, refs, r - refLen, r);
-            p -= primLen;
-            r -= refLen;
-        }
-        System.arraycopy(prims, primTop, prims, keptPrim, newPrim - primTop);
-        System.arraycopy(refs, refTop, refs, keptRef, newRef - refTop);
-        int oldRefEnd = Math.max(refTop, newRef);
-        primTop = keptPrim + (newPrim - primTop);
-        refTop = keptRef + (newRef - refTop);
-        Arrays.fill(refs, refTop, oldRefEnd, null);
+        int primLen = prims.length - pendPrim, refLen = refs.length - pendRef;
+        System.arraycopy(prims, pendPrim, prims, keptPrim, primLen);
+        System.arraycopy(refs, pendRef, refs, keptRef, refLen);
+        int oldRefTop = refTop;
+        primTop = keptPrim + primLen;
+        refTop = keptRef + refLen;
+        Arrays.fill(refs, refTop, Math.max(refTop, oldRefTop), null);
+        Arrays.fill(refs, Math.max(refTop, pendRef), refs.length, null);
+        pendPrim = prims.length;
+        pendRef = refs.length;
         count = at + pending;
         pending = 0;
         committed = true;
-    }
-
-    private static void reverse(int[] ints, Object[] objects, int from, int to) {
-        for (int i = from, j = to - 1; i < j; i++, j--) {
-            if (ints != null) {
-                int t = ints[i];
-                ints[i] = ints[j];
-                ints[j] = t;
-            } else {
-                Object t = objects[i];
-                objects[i] = objects[j];
-                objects[j] = t;
-            }
-        }
     }
 
     private RuntimeException passedThroughUnrewritten(String callee, String site) {
@@ -425,7 +425,7 @@ public final class FrameStack {
 
     private void abandonUnwind() {
         if (pending > 0) {
-            Arrays.fill(refs, refTop, refAt, null);
+            Arrays.fill(refs, pendRef, refs.length, null);
         }
         pending = 0;
         status = RUNNING;
