@@ -76,14 +76,24 @@ final class StealingDispatcher extends Dispatcher {
         ready(t);
     }
 
+    /**
+     * From a carrier, {@code t} takes the LIFO slot and nobody is woken unless that displaced
+     * a thread into the queue (Tokio does the same): the carrier runs {@code t} as soon as its
+     * running thread parks or yields, which for a start followed by a join, or an unpark
+     * followed by a wait, is at once. Waking an idle carrier there would only pay a futex wake
+     * and have it steal {@code t} to another core, away from the data it shares with its waker.
+     * A thread that starts or unparks another and then runs on without parking delays it; a
+     * carrier that runs out of work searches and may steal it from the slot.
+     */
     @Override
     void ready(GreenStrand t) {
         Carrier c = ownCarrier();
         if (c != null) {
             GreenStrand displaced = c.swapLifo(t);
-            if (displaced != null) {
-                pushLocal(c, displaced);
+            if (displaced == null) {
+                return;
             }
+            pushLocal(c, displaced);
         } else {
             global.push(t);
         }

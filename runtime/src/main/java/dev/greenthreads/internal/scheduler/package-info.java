@@ -75,6 +75,9 @@
  * fence, so the pusher reads the new counters: it sees an idle carrier, and either no
  * searcher (it wakes one) or a searcher, which will itself re-check when it stops searching,
  * after its decrement. Yields re-queue locally without signalling: a yield adds no parallelism.
+ * Nor does a thread made ready by a carrier into its empty LIFO slot: that carrier is running
+ * and takes the slot at its next dispatch, so the work is never stranded, only not shared
+ * (Tokio's rule; the cost is that a waker that runs on without parking delays the woken).
  *
  * <h2>Timers</h2>
  * One heap per dispatcher, under a lock (not on the yield path). A busy carrier fires due
