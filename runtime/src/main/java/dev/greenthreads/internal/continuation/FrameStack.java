@@ -5,24 +5,29 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The saved frames of one green thread, and the protocol that rewritten code follows to
- * suspend and resume. See {@code package-info.java} for the invariants; this class is the
- * only place that moves frame data.
+ * A carrier's side of the continuation protocol: the state that rewritten code reads and the
+ * machinery that saves and restores frames. One per carrier thread, plus {@link #NONE} for
+ * every other thread; the runner mounts a green thread's {@link Frames} on it for one run.
+ * See {@code package-info.java} for the invariants; this class is the only place that moves
+ * frame data.
  *
  * <h2>Implementation overview</h2>
  *
- * Frames are stored flat, without an object per frame: {@link #prims} holds every primitive
- * slot (an int, two for a long or double; the GC never scans it) and {@link #refs} every
+ * Frames are stored flat, without an object per frame: {@code prims} holds every primitive
+ * slot (an int, two for a long or double; the GC never scans it) and {@code refs} every
  * reference. Each frame starts with a header: in {@code prims} its resume point and its sizes,
  * in {@code refs} the method's key ("name(desc)", an interned constant) that resuming checks.
  * Frame 0 is the outermost (the green thread's body) and frames lie in order, so resuming
  * walks them front to back with no index.
  *
  * <p>Unwinding saves frames deepest first, before it is known how many frames below stay
- * valid. New frames are therefore written at the arrays' ends, each below the one saved before
- * it, so they lie outermost first; the <em>commit</em> (by the deepest frame that was kept, or
- * by the runner when none was) moves them in one copy to just above the kept ones. Kept frames are never written again: a green thread that yields in a loop at
- * depth 100 saves only the frames that ran since its last switch.
+ * valid. New frames are therefore written to this carrier's scratch arrays, from their ends
+ * down, each below the one saved before it, so they lie outermost first; the <em>commit</em>
+ * (by the deepest frame that was kept, or by the runner when none was) copies them in one
+ * block to just above the kept ones in the thread's arrays. A thread's arrays are sized
+ * exactly at its first suspension and grow by a quarter when they must: a parked thread holds
+ * its frames and no slack. Kept frames are never written again: a green thread that yields in
+ * a loop at depth 100 saves only the frames that ran since its last switch.
  */
 public final class FrameStack {
 
@@ -33,8 +38,8 @@ public final class FrameStack {
     /** A suspension is travelling outwards: each frame saves itself and returns. */
     public static final int UNWINDING = 2;
 
-    /** The stack of every thread that is not running a green thread: always {@link #RUNNING}. */
-    public static final FrameStack NONE = new FrameStack(null);
+    /** The stack of every thread that is not running a green thread: never mounted, always {@link #RUNNING}. */
+    public static final FrameStack NONE = new FrameStack();
 
     /** Verification of suspension paths (agent option {@code verify}), on unless turned off. */
     private static final boolean VERIFY = !"false".equals(System.getProperty("greenthreads.verify"));
@@ -42,42 +47,36 @@ public final class FrameStack {
     /** Read by every rewritten method on entry and after every suspendable call. */
     public int status;
 
-    private final Object owner;
+    /** The green thread (or whatever the runner registered) whose frames are mounted; null when none is. */
+    private Object owner;
+    private Frames mounted;
 
-    /** Per frame: resume point, (primitive slots << 16 | references), then the primitive slots. */
-    private int[] prims = EMPTY_INTS;
-    /** Per frame: the method's key, then its references. */
-    private Object[] refs = EMPTY_OBJECTS;
-
-    /** Committed frames, outermost first; their data ends at primTop and refTop. */
+    /** The mounted thread's frames: its arrays and sizes, written back when it is unmounted. */
+    private int[] prims;
+    private Object[] refs;
     private int count, primTop, refTop;
-    /** Frames saved by the unwinding in progress. */
-    private int pending;
-    /**
-     * Where the pending frames begin: they fill the arrays' ends, the deepest (saved first) at
-     * the very end and each later one just below, so they lie outermost first.
-     */
-    private int pendPrim, pendRef;
-    /** Where the key of the last frame saved by the unwinding in progress is. */
+
+    /** The frames saved by the unwinding in progress, at the ends of these arrays (see above). */
+    private int[] scratchPrims = new int[64];
+    private Object[] scratchRefs = new Object[16];
+    /** How many frames the unwinding in progress saved, and where the first of them begins. */
+    private int pending, pendPrim, pendRef;
+    /** Where the key of the last frame saved by the unwinding in progress is, in {@link #scratchRefs}. */
     private int lastSavedKey;
     /** Whether a kept frame already committed the unwinding in progress. */
     private boolean committed;
     /** While resuming: the next frame to re-enter and where its data begins. */
     private int cursor, nextPrim, nextRef;
-    /** The frame being saved or restored, and where its next slot and reference are. */
+    /** The frame being restored, and where the next slot and reference being saved or restored are. */
     private int frame, primAt, refAt;
 
     private int pinDepth;
     private String pinnedBy;
 
-    private static final int[] EMPTY_INTS = {};
-    private static final Object[] EMPTY_OBJECTS = {};
-
-    public FrameStack(Object owner) {
-        this.owner = owner;
+    public FrameStack() {
     }
 
-    /** The green thread (or whatever the scheduler registered) that owns this stack; null for {@link #NONE}. */
+    /** The green thread (or whatever the runner registered) running now; null for {@link #NONE} or between runs. */
     public Object owner() {
         return owner;
     }
@@ -120,8 +119,8 @@ public final class FrameStack {
         }
         s.status = UNWINDING;
         s.pending = 0;
-        s.pendPrim = s.prims.length;
-        s.pendRef = s.refs.length;
+        s.pendPrim = s.scratchPrims.length;
+        s.pendRef = s.scratchRefs.length;
         s.committed = false;
     }
 
@@ -129,9 +128,41 @@ public final class FrameStack {
     // Called by the runner that invokes a green thread's body.
 
     /**
+     * Before a run: the frames of {@code owner} become the ones rewritten code on this thread
+     * saves to and restores from. A thread with saved frames is resumed.
+     */
+    public void mount(Frames frames, Object owner) {
+        this.owner = owner;
+        mounted = frames;
+        prims = frames.prims;
+        refs = frames.refs;
+        count = frames.count;
+        primTop = frames.primTop;
+        refTop = frames.refTop;
+        status = count > 0 ? RESUMING : RUNNING;
+        cursor = nextPrim = nextRef = 0;
+    }
+
+    /** After a run, whatever its end: writes the thread's frames back and forgets it. */
+    public void unmount() {
+        Frames f = mounted;
+        f.prims = prims;
+        f.refs = refs;
+        f.count = count;
+        f.primTop = primTop;
+        f.refTop = refTop;
+        owner = mounted = null;
+        prims = null;
+        refs = null;
+        status = RUNNING;
+        pinDepth = 0;
+        pinnedBy = null;
+    }
+
+    /**
      * Called after the body returned normally. Returns true when it returned because it
-     * suspended: the frames are then committed and the next call of the body resumes them.
-     * Returns false when the body ran to its end.
+     * suspended: the frames are then committed and the next run resumes them. Returns false
+     * when the body ran to its end.
      */
     public boolean suspendedAfterRun() {
         switch (status) {
@@ -139,8 +170,13 @@ public final class FrameStack {
                 if (!committed) {
                     commit(0);
                 }
+                if (count == 0) {
+                    status = RUNNING;
+                    throw new IllegalStateException("the green thread suspended but no frame of it was saved: the body's"
+                            + " method was not rewritten. Make the body a SuspendableRunnable or SuspendableCallable,"
+                            + " or run with the greenthreads agent");
+                }
                 status = RESUMING;
-                cursor = nextPrim = nextRef = 0;
                 return true;
             case RESUMING:
                 status = RUNNING;
@@ -148,17 +184,23 @@ public final class FrameStack {
                         + " resumed: the body's method was not rewritten. Make the body a SuspendableRunnable or"
                         + " SuspendableCallable, or run with the greenthreads agent");
             default:
+                release(); // it ended: nothing of it stays reachable through its frames
                 return false;
         }
     }
 
-    /** Called when the body threw: forget every frame. */
+    /** Called when the body threw: forget every frame, saved or being saved. */
     public void discard() {
-        Arrays.fill(refs, null);
-        status = RUNNING;
-        count = pending = cursor = primTop = refTop = 0;
+        abandonUnwind();
+        release();
         pinDepth = 0;
         pinnedBy = null;
+    }
+
+    private void release() {
+        prims = Frames.NO_INTS;
+        refs = Frames.NO_REFS;
+        count = cursor = primTop = refTop = 0;
     }
 
     /** Saved frames, outermost first, as "name(desc)": for diagnostics. */
@@ -234,59 +276,53 @@ public final class FrameStack {
      * @param site   the call site for messages: "Class.method(File.java:line) calling Owner.name"
      */
     public void save(int pc, int nSlots, int nRefs, String self, String callee, String site) {
-        if (VERIFY && callee != null && pending > 0 && refs[lastSavedKey] != callee) {
+        if (VERIFY && callee != null && pending > 0 && scratchRefs[lastSavedKey] != callee) {
             throw passedThroughUnrewritten(callee, site);
         }
         int primLen = 2 + nSlots, refLen = 1 + nRefs;
-        if (pendPrim - primLen < primTop || pendRef - refLen < refTop) {
+        if (pendPrim < primLen || pendRef < refLen) {
             makeRoom(primLen, refLen);
         }
         int p = pendPrim -= primLen, r = pendRef -= refLen;
-        prims[p] = pc;
-        prims[p + 1] = nSlots << 16 | nRefs;
-        refs[r] = self;
+        scratchPrims[p] = pc;
+        scratchPrims[p + 1] = nSlots << 16 | nRefs;
+        scratchRefs[r] = self;
         lastSavedKey = r;
         primAt = p + 2;
         refAt = r + 1;
         pending++;
     }
 
-    /** Grows the arrays so a frame of these sizes fits between the committed and the pending data. */
+    /** Grows the scratch arrays so a frame of these sizes fits below the pending ones, which move to the new ends. */
     private void makeRoom(int primLen, int refLen) {
-        int pendingPrims = prims.length - pendPrim, pendingRefs = refs.length - pendRef;
-        if (pendPrim - primLen < primTop) {
-            int[] grownPrims = new int[grown(prims.length, primTop + pendingPrims + primLen)];
-            System.arraycopy(prims, 0, grownPrims, 0, primTop);
-            System.arraycopy(prims, pendPrim, grownPrims, grownPrims.length - pendingPrims, pendingPrims);
-            pendPrim = grownPrims.length - pendingPrims;
-            prims = grownPrims;
+        if (pendPrim < primLen) {
+            int used = scratchPrims.length - pendPrim;
+            int[] grown = new int[Math.max(2 * scratchPrims.length, used + primLen)];
+            System.arraycopy(scratchPrims, pendPrim, grown, grown.length - used, used);
+            pendPrim = grown.length - used;
+            scratchPrims = grown;
         }
-        if (pendRef - refLen < refTop) {
-            Object[] grownRefs = new Object[grown(refs.length, refTop + pendingRefs + refLen)];
-            System.arraycopy(refs, 0, grownRefs, 0, refTop);
-            System.arraycopy(refs, pendRef, grownRefs, grownRefs.length - pendingRefs, pendingRefs);
-            lastSavedKey += grownRefs.length - refs.length;
-            pendRef = grownRefs.length - pendingRefs;
-            refs = grownRefs;
+        if (pendRef < refLen) {
+            int used = scratchRefs.length - pendRef;
+            Object[] grown = new Object[Math.max(2 * scratchRefs.length, used + refLen)];
+            System.arraycopy(scratchRefs, pendRef, grown, grown.length - used, used);
+            lastSavedKey += grown.length - scratchRefs.length;
+            pendRef = grown.length - used;
+            scratchRefs = grown;
         }
-    }
-
-    /** Capacity for {@code needed}: exact at first, then growing by half so saves stay amortised O(1). */
-    private static int grown(int length, int needed) {
-        return Math.max(needed, length + (length >> 1));
     }
 
     public void pushInt(int v) {
-        prims[primAt++] = v;
+        scratchPrims[primAt++] = v;
     }
 
     public void pushFloat(float v) {
-        prims[primAt++] = Float.floatToRawIntBits(v);
+        scratchPrims[primAt++] = Float.floatToRawIntBits(v);
     }
 
     public void pushLong(long v) {
-        prims[primAt] = (int) (v >>> 32);
-        prims[primAt + 1] = (int) v;
+        scratchPrims[primAt] = (int) (v >>> 32);
+        scratchPrims[primAt + 1] = (int) v;
         primAt += 2;
     }
 
@@ -295,7 +331,7 @@ public final class FrameStack {
     }
 
     public void pushRef(Object v) {
-        refs[refAt++] = v;
+        scratchRefs[refAt++] = v;
     }
 
     /**
@@ -307,7 +343,7 @@ public final class FrameStack {
         if (committed) {
             return;
         }
-        if (VERIFY && callee != null && pending > 0 && refs[lastSavedKey] != callee) {
+        if (VERIFY && callee != null && pending > 0 && scratchRefs[lastSavedKey] != callee) {
             throw passedThroughUnrewritten(callee, site);
         }
         commit(index + 1);
@@ -319,7 +355,7 @@ public final class FrameStack {
      */
     public RuntimeException passedThrough(String site) {
         boolean resuming = status == RESUMING;
-        String suspendedIn = pending > 0 ? display((String) refs[lastSavedKey]) : "a runtime call";
+        String suspendedIn = pending > 0 ? display((String) scratchRefs[lastSavedKey]) : "a runtime call";
         String target = site.substring(site.lastIndexOf(" calling ") + " calling ".length());
         String reason = Refusals.reasonFor(site, null);
         if (resuming) {
@@ -357,9 +393,8 @@ public final class FrameStack {
     // ------------------------------------------------------------------------------------
 
     /**
-     * Places the pending frames after the first {@code at} committed frames. They already lie
-     * outermost first at the arrays' ends (each save takes the room just below the previous
-     * one), so this is one block copy per array.
+     * Places the pending frames after the first {@code at} saved frames of the thread, in one
+     * copy per array, and clears what the carrier's scratch held of the thread.
      */
     private void commit(int at) {
         int keptPrim = primTop, keptRef = refTop;
@@ -371,23 +406,32 @@ public final class FrameStack {
                 keptRef += 1 + (sizes & 0xFFFF);
             }
         }
-        int primLen = prims.length - pendPrim, refLen = refs.length - pendRef;
-        System.arraycopy(prims, pendPrim, prims, keptPrim, primLen);
-        System.arraycopy(refs, pendRef, refs, keptRef, refLen);
-        int oldRefTop = refTop;
-        primTop = keptPrim + primLen;
-        refTop = keptRef + refLen;
-        Arrays.fill(refs, refTop, Math.max(refTop, oldRefTop), null);
-        Arrays.fill(refs, Math.max(refTop, pendRef), refs.length, null);
-        pendPrim = prims.length;
-        pendRef = refs.length;
+        int primLen = scratchPrims.length - pendPrim, refLen = scratchRefs.length - pendRef;
+        int newPrimTop = keptPrim + primLen, newRefTop = keptRef + refLen;
+        if (newPrimTop > prims.length) {
+            prims = Arrays.copyOf(prims, capacity(prims.length, newPrimTop));
+        }
+        if (newRefTop > refs.length) {
+            refs = Arrays.copyOf(refs, capacity(refs.length, newRefTop));
+        }
+        System.arraycopy(scratchPrims, pendPrim, prims, keptPrim, primLen);
+        System.arraycopy(scratchRefs, pendRef, refs, keptRef, refLen);
+        Arrays.fill(refs, newRefTop, Math.max(newRefTop, refTop), null);
+        Arrays.fill(scratchRefs, pendRef, scratchRefs.length, null);
+        primTop = newPrimTop;
+        refTop = newRefTop;
         count = at + pending;
         pending = 0;
         committed = true;
     }
 
+    /** Exact at a thread's first suspension; then a quarter more than needed, so deepening stays amortised O(1). */
+    private static int capacity(int length, int needed) {
+        return length == 0 ? needed : Math.max(needed, length + (length >> 2));
+    }
+
     private RuntimeException passedThroughUnrewritten(String callee, String site) {
-        String suspendedIn = (String) refs[lastSavedKey];
+        String suspendedIn = (String) scratchRefs[lastSavedKey];
         String reason = Refusals.reasonFor(site, callee);
         abandonUnwind();
         return new IllegalStateException("a green thread suspended in " + display(suspendedIn)
@@ -399,7 +443,7 @@ public final class FrameStack {
     }
 
     private RuntimeException continuedAfterSuspension(String self) {
-        String suspendedIn = pending > 0 ? (String) refs[lastSavedKey] : "a runtime call";
+        String suspendedIn = pending > 0 ? (String) scratchRefs[lastSavedKey] : "a runtime call";
         abandonUnwind();
         String culprit = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
                 .skip(2)
@@ -425,7 +469,7 @@ public final class FrameStack {
 
     private void abandonUnwind() {
         if (pending > 0) {
-            Arrays.fill(refs, pendRef, refs.length, null);
+            Arrays.fill(scratchRefs, pendRef, scratchRefs.length, null);
         }
         pending = 0;
         status = RUNNING;

@@ -4,10 +4,14 @@
  *
  * <h2>Vocabulary</h2>
  * <ul>
- *   <li><b>Frame stack</b> ({@link dev.greenthreads.internal.continuation.FrameStack}): one per
- *       green thread; the saved frames of its suspended methods, outermost first.</li>
+ *   <li><b>Frames</b> ({@link dev.greenthreads.internal.continuation.Frames}): one per green
+ *       thread; the saved frames of its suspended methods, outermost first. All a suspended
+ *       thread keeps.</li>
  *   <li><b>Carrier</b> ({@link dev.greenthreads.internal.continuation.CarrierThread}): the kernel
- *       thread running a green thread; its field {@code frames} is that thread's frame stack.</li>
+ *       thread running a green thread. Its {@link dev.greenthreads.internal.continuation.FrameStack}
+ *       ({@code frames}) is what rewritten code talks to: the running thread's frames are
+ *       <em>mounted</em> on it for one run, and it holds everything a suspension or a
+ *       resumption needs only while it happens.</li>
  *   <li><b>Suspendable call site</b>: a call, in a rewritten method, of a method that may suspend.
  *       The agent spills the operand stack to fresh locals before it and tests {@code status}
  *       after it.</li>
@@ -20,12 +24,13 @@
  *       rewritten frame, finding {@code UNWINDING} after its call, saves its locals and the
  *       spilled operand stack ({@code save}, {@code push*}) and returns a dummy value. Nothing is
  *       saved on any path that does not suspend.</li>
- *   <li>The unwinding reaches the runner, which calls {@code suspendedAfterRun()}; only then may
- *       the scheduler let anyone else resume the thread. <b>Invariant: a green thread is made
- *       runnable again only after its unwinding has reached the runner</b>, so a waker that
- *       runs on another carrier can never resume frames that are still being saved. Code that
- *       parks records what to do after the unwinding (re-queue, wait) before it calls
- *       {@code suspend()}, and the runner carries it out.</li>
+ *   <li>The unwinding reaches the runner, which calls {@code suspendedAfterRun()} and unmounts
+ *       the thread's frames; only then may the scheduler let anyone else resume the thread.
+ *       <b>Invariant: a green thread is made runnable again only after its unwinding has
+ *       reached the runner and its frames are unmounted</b>, so a waker that runs on another
+ *       carrier can never resume frames that are still being saved. Code that parks records
+ *       what to do after the unwinding (re-queue, wait) before it calls {@code suspend()}, and
+ *       the runner carries it out.</li>
  *   <li>Resuming: the runner calls the body again with {@code RESUMING}. Each rewritten method
  *       entered sees it, restores its frame ({@code enter}, {@code pop*}) and re-issues its call
  *       with the spilled operands, until the innermost call of {@code suspend()} sets

@@ -75,12 +75,12 @@ final class Carrier extends CarrierThread {
     /**
      * The runner: runs or resumes {@code t} until its body returns, suspends or throws. After a
      * suspension the recorded after-unwind action is carried out only now, when no frame of the
-     * thread is still being saved (see package-info).
+     * thread is still being saved and its frames are unmounted (see package-info).
      */
     private void runSlice(GreenStrand t) {
         t.beforeResume();
-        FrameStack f = t.frames;
-        frames = f;
+        FrameStack f = frames;
+        f.mount(t.frames, t);
         Object value = null;
         Throwable error = null;
         boolean suspended = false;
@@ -91,7 +91,7 @@ final class Carrier extends CarrierThread {
             f.discard();
             error = e;
         } finally {
-            frames = FrameStack.NONE;
+            f.unmount();
         }
         try {
             if (suspended) {

@@ -6,6 +6,7 @@ import dev.greenthreads.Suspendable;
 import dev.greenthreads.SuspendableCallable;
 import dev.greenthreads.SuspendableRunnable;
 import dev.greenthreads.internal.continuation.FrameStack;
+import dev.greenthreads.internal.continuation.Frames;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -48,7 +49,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     final GreenThread<?> thread;
     final Dispatcher dispatcher;
-    final FrameStack frames = new FrameStack(this);
+    final Frames frames = new Frames();
 
     private Object body;
     private final boolean returnsValue;

@@ -70,34 +70,44 @@ final class StealingDispatcher extends Dispatcher {
     // ------------------------------------------------------------------------------------
     // Making threads ready
 
-    /** A new thread goes where an unparked one goes: its parent often joins it at once (Go's newproc). */
+    /**
+     * A new thread goes where an unparked one goes, as its parent often joins it at once (Go's
+     * newproc); but a new thread is new parallelism, so an idle carrier is always woken for it:
+     * a parent that runs on without parking must not hold its child back while carriers idle.
+     */
     @Override
     void submit(GreenStrand t) {
-        ready(t);
+        place(t);
+        signalWork();
     }
 
     /**
-     * From a carrier, {@code t} takes the LIFO slot and nobody is woken unless that displaced
-     * a thread into the queue (Tokio does the same): the carrier runs {@code t} as soon as its
-     * running thread parks or yields, which for a start followed by a join, or an unpark
-     * followed by a wait, is at once. Waking an idle carrier there would only pay a futex wake
-     * and have it steal {@code t} to another core, away from the data it shares with its waker.
-     * A thread that starts or unparks another and then runs on without parking delays it; a
-     * carrier that runs out of work searches and may steal it from the slot.
+     * An unparked thread wakes nobody when it takes its waker's carrier's empty LIFO slot
+     * (Tokio's rule): that carrier runs it as soon as the waker parks or yields, which in a
+     * hand-off is at once. Waking an idle carrier would only pay a futex wake and have it steal
+     * the thread to another core, away from the data it shares with its waker. A waker that
+     * runs on without parking delays it, until a carrier that runs out of work steals it.
      */
     @Override
     void ready(GreenStrand t) {
-        Carrier c = ownCarrier();
-        if (c != null) {
-            GreenStrand displaced = c.swapLifo(t);
-            if (displaced == null) {
-                return;
-            }
-            pushLocal(c, displaced);
-        } else {
-            global.push(t);
+        if (place(t)) {
+            signalWork();
         }
-        signalWork();
+    }
+
+    /** Queues {@code t}: in the LIFO slot from a carrier, else globally. Returns whether it went beyond that empty slot. */
+    private boolean place(GreenStrand t) {
+        Carrier c = ownCarrier();
+        if (c == null) {
+            global.push(t);
+            return true;
+        }
+        GreenStrand displaced = c.swapLifo(t);
+        if (displaced == null) {
+            return false;
+        }
+        pushLocal(c, displaced);
+        return true;
     }
 
     @Override

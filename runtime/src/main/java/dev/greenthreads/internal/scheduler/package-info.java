@@ -45,7 +45,7 @@
  * could resume frames still being saved. So code that suspends never queues itself: it
  * records in {@code state} what is to be done (YIELDING or PARKING, plus a deadline) and calls
  * {@code suspend()}; the runner does it, after {@code suspendedAfterRun()} returned true and
- * after it set its carrier's {@code frames} back to {@code NONE}. From the moment the runner
+ * after it unmounted the thread's frames from its carrier. From the moment the runner
  * queues the thread or marks it PARKED, it does not touch the thread again.
  *
  * <h2>Park and unpark: why no wake-up is lost</h2>
@@ -75,9 +75,10 @@
  * fence, so the pusher reads the new counters: it sees an idle carrier, and either no
  * searcher (it wakes one) or a searcher, which will itself re-check when it stops searching,
  * after its decrement. Yields re-queue locally without signalling: a yield adds no parallelism.
- * Nor does a thread made ready by a carrier into its empty LIFO slot: that carrier is running
+ * Nor does a thread unparked by a carrier into its empty LIFO slot: that carrier is running
  * and takes the slot at its next dispatch, so the work is never stranded, only not shared
- * (Tokio's rule; the cost is that a waker that runs on without parking delays the woken).
+ * (Tokio's rule; the cost is that a waker that runs on without parking delays the woken). A
+ * started thread always signals: it is new parallelism.
  *
  * <h2>Timers</h2>
  * One heap per dispatcher, under a lock (not on the yield path). A busy carrier fires due

@@ -23,7 +23,7 @@ final class Driver implements AutoCloseable {
 
     /** Runs {@code body} to its end and returns how many times it suspended. */
     int run(SuspendableRunnable body) throws Exception {
-        FrameStack frames = new FrameStack(this);
+        Frames frames = new Frames();
         int suspensions = 0;
         while (slice(frames, body)) {
             suspensions++;
@@ -31,19 +31,19 @@ final class Driver implements AutoCloseable {
         return suspensions;
     }
 
-    private boolean slice(FrameStack frames, SuspendableRunnable body) throws Exception {
+    private boolean slice(Frames frames, SuspendableRunnable body) throws Exception {
         try {
             return carriers.submit(() -> {
-                CarrierThread carrier = (CarrierThread) Thread.currentThread();
-                carrier.frames = frames;
+                FrameStack stack = ((CarrierThread) Thread.currentThread()).frames;
+                stack.mount(frames, this);
                 try {
                     body.run();
-                    return frames.suspendedAfterRun();
+                    return stack.suspendedAfterRun();
                 } catch (Throwable t) {
-                    frames.discard();
+                    stack.discard();
                     throw t;
                 } finally {
-                    carrier.frames = FrameStack.NONE;
+                    stack.unmount();
                 }
             }).get();
         } catch (ExecutionException e) {
