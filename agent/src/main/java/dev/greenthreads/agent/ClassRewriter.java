@@ -85,6 +85,9 @@ final class ClassRewriter {
             MethodNode method = cn.methods.get(m);
             String key = method.name + method.desc;
             if (neverSuspend.contains(key)) {
+                if (options.trace && suspendability.isSuspendable(info, method.name, method.desc)) {
+                    Log.info("left " + info.name.replace('/', '.') + "." + method.name + " as it was: it cannot reach a suspension");
+                }
                 continue;
             }
             List<MethodInsnNode> sites = suspendableCalls(cn.name, method, neverSuspend);
