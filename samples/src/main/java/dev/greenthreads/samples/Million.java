@@ -7,6 +7,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -62,14 +63,16 @@ public final class Million {
     }
 
     static int run(String[] args) throws Exception {
-        for (String arg : args) {
-            if (arg.equals("-h") || arg.equals("--help")) {
-                System.out.println(USAGE);
-                return 0;
-            }
+        if (CommandLine.wantsHelp(args)) {
+            System.out.println(USAGE);
+            return 0;
         }
-        Options options = parse(args);
-        if (options == null) {
+        Options options;
+        try {
+            options = parse(args);
+        } catch (CommandLine.UsageException e) {
+            System.err.println("million: " + e.getMessage());
+            System.err.println(USAGE);
             return 2;
         }
         printHeader(options);
@@ -309,51 +312,9 @@ public final class Million {
             "  --platform N   platform threads, fewer as each has a kernel thread (default "
                     + String.format("%,d", DEFAULT_PLATFORM) + "; 0 skips them)");
 
-    /** Parsed options, or null after printing what was wrong. */
-    static Options parse(String[] args) {
-        int threads = DEFAULT_THREADS;
-        int yields = DEFAULT_YIELDS;
-        int platform = DEFAULT_PLATFORM;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            String name = arg;
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            }
-            if (!name.equals("--threads") && !name.equals("--yields") && !name.equals("--platform")) {
-                System.err.println("million: unknown option " + arg);
-                System.err.println(USAGE);
-                return null;
-            }
-            if (value == null) {
-                if (i + 1 == args.length) {
-                    System.err.println("million: " + name + " needs a number");
-                    System.err.println(USAGE);
-                    return null;
-                }
-                value = args[++i];
-            }
-            int number;
-            try {
-                number = Integer.parseInt(value.replace("_", "").replace(",", ""));
-            } catch (NumberFormatException e) {
-                number = -1;
-            }
-            int least = name.equals("--threads") ? 1 : 0;
-            if (number < least) {
-                System.err.printf("million: %s wants a whole number >= %d, got %s%n", name, least, value);
-                System.err.println(USAGE);
-                return null;
-            }
-            switch (name) {
-                case "--threads" -> threads = number;
-                case "--yields" -> yields = number;
-                default -> platform = number;
-            }
-        }
-        return new Options(threads, yields, platform);
+    static Options parse(String[] args) throws CommandLine.UsageException {
+        CommandLine cl = CommandLine.parse(args, Set.of("--threads", "--yields", "--platform"), Set.of());
+        return new Options(cl.integer("--threads", DEFAULT_THREADS, 1), cl.integer("--yields", DEFAULT_YIELDS, 0),
+                cl.integer("--platform", DEFAULT_PLATFORM, 0));
     }
 }
