@@ -34,6 +34,38 @@ public final class CommandLine {
         this.switches = switches;
     }
 
+    /** Reads a subcommand's options from its arguments. */
+    public interface Parser<T> {
+        T parse(String[] args) throws UsageException;
+    }
+
+    /** Runs a subcommand on its parsed options; returns the exit code. */
+    public interface Body<T> {
+        int run(T options) throws Exception;
+    }
+
+    /**
+     * The frame of every subcommand: help prints {@code usage} and exits 0; a mistake in the
+     * arguments prints what is wrong and {@code usage} to stderr and exits 2; otherwise
+     * {@code body} runs on the parsed options.
+     */
+    public static <T> int run(String command, String usage, String[] args, Parser<T> parser, Body<T> body)
+            throws Exception {
+        if (wantsHelp(args)) {
+            System.out.println(usage);
+            return 0;
+        }
+        T options;
+        try {
+            options = parser.parse(args);
+        } catch (UsageException e) {
+            System.err.println(command + ": " + e.getMessage());
+            System.err.println(usage);
+            return 2;
+        }
+        return body.run(options);
+    }
+
     /** True when the arguments ask for help ({@code -h}, {@code --help}). */
     public static boolean wantsHelp(String[] args) {
         return Arrays.stream(args).anyMatch(a -> a.equals("-h") || a.equals("--help"));

@@ -63,18 +63,10 @@ public final class Million {
     }
 
     static int run(String[] args) throws Exception {
-        if (CommandLine.wantsHelp(args)) {
-            System.out.println(USAGE);
-            return 0;
-        }
-        Options options;
-        try {
-            options = parse(args);
-        } catch (CommandLine.UsageException e) {
-            System.err.println("million: " + e.getMessage());
-            System.err.println(USAGE);
-            return 2;
-        }
+        return CommandLine.run("million", USAGE, args, Million::parse, Million::run);
+    }
+
+    private static int run(Options options) throws Exception {
         printHeader(options);
 
         List<Result> results = new ArrayList<>();
