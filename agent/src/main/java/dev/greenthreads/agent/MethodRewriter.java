@@ -44,7 +44,8 @@ import org.objectweb.asm.tree.analysis.Frame;
  * continue_i:
  *   ...
  * save_i:    pop result; S.save(i, ...); S.push*(each local and spilled value); return dummy
- * restore_i: I = S.frameIndex(); each local = S.pop*(); reload the spilled stack; goto resumed_i
+ * restore_i: I = S.frameIndex(); each local = S.pop*(); reload the spilled stack (the call's
+ *            arguments as zeros where only a rewritten method receives them); goto resumed_i
  * </pre>
  *
  * Both invokes sit inside the try blocks that covered the original call, so exceptions thrown
@@ -82,6 +83,12 @@ final class MethodRewriter {
         /** The operand stack under the call, bottom first, and the temp slot of each. */
         final List<BasicValue> stack = new ArrayList<>();
         final List<Integer> temps = new ArrayList<>();
+        /**
+         * How many of the stack's values, from the bottom, are saved. Above them lie the call's
+         * arguments when only a rewritten method can receive them (see {@link #argumentsMatter}):
+         * the re-issued call passes zeros, as the callee restores its own locals and never reads them.
+         */
+        int saved;
         /** Primitive slots (two for a long or double) and references to save. */
         int prims, refs;
         final LabelNode resumed = new LabelNode(), call_ = new LabelNode(), cont = new LabelNode(),
@@ -154,6 +161,7 @@ final class MethodRewriter {
                 l += v.getSize() - 1;
             }
             int temp = tempBase;
+            s.saved = f.getStackSize() - (argumentsMatter(call) ? 0 : Type.getArgumentTypes(call.desc).length);
             for (int d = 0; d < f.getStackSize(); d++) {
                 BasicValue v = f.getStack(d);
                 if (v.getType() == null) {
@@ -162,7 +170,9 @@ final class MethodRewriter {
                 }
                 s.stack.add(v);
                 s.temps.add(temp);
-                count(s, v);
+                if (d < s.saved) {
+                    count(s, v);
+                }
                 temp += v.getSize();
             }
             maxTemps = Math.max(maxTemps, temp - tempBase);
@@ -313,7 +323,7 @@ final class MethodRewriter {
         for (int k = 0; k < s.slots.size(); k++) {
             push(l, stackSlot, s.types.get(k), s.slots.get(k));
         }
-        for (int d = 0; d < s.stack.size(); d++) {
+        for (int d = 0; d < s.saved; d++) {
             push(l, stackSlot, s.stack.get(d), s.temps.get(d));
         }
         l.add(returnDummy());
@@ -330,7 +340,13 @@ final class MethodRewriter {
             pop(l, stackSlot, s.types.get(k), s.slots.get(k));
         }
         for (int d = 0; d < s.stack.size(); d++) {
-            pop(l, stackSlot, s.stack.get(d), s.temps.get(d));
+            if (d < s.saved) {
+                pop(l, stackSlot, s.stack.get(d), s.temps.get(d));
+            } else {
+                Type t = s.stack.get(d).getType();
+                l.add(zero(t));
+                l.add(new VarInsnNode(t.getOpcode(Opcodes.ISTORE), s.temps.get(d)));
+            }
         }
         for (int d = 0; d < s.stack.size(); d++) {
             l.add(new VarInsnNode(s.stack.get(d).getType().getOpcode(Opcodes.ILOAD), s.temps.get(d)));
@@ -401,6 +417,26 @@ final class MethodRewriter {
     private static InsnNode popResult(MethodInsnNode call) {
         int size = Type.getReturnType(call.desc).getSize();
         return new InsnNode(size == 0 ? Opcodes.NOP : size == 1 ? Opcodes.POP : Opcodes.POP2);
+    }
+
+    /**
+     * Whether the re-issued call must pass the original arguments. A static, special or
+     * virtual call reaches a method of a class, which is rewritten (else verification stops
+     * the unwinding through it) and restores its own locals; an interface call may reach a
+     * lambda's proxy, which is not rewritten and converts and forwards what it is given.
+     */
+    private static boolean argumentsMatter(MethodInsnNode call) {
+        return call.getOpcode() == Opcodes.INVOKEINTERFACE || call.owner.equals(FS);
+    }
+
+    private static InsnNode zero(Type t) {
+        switch (t.getSort()) {
+            case Type.LONG: return new InsnNode(Opcodes.LCONST_0);
+            case Type.FLOAT: return new InsnNode(Opcodes.FCONST_0);
+            case Type.DOUBLE: return new InsnNode(Opcodes.DCONST_0);
+            case Type.ARRAY: case Type.OBJECT: return new InsnNode(Opcodes.ACONST_NULL);
+            default: return new InsnNode(Opcodes.ICONST_0);
+        }
     }
 
     /** The callee's "name(desc)", or null where dispatch may reach a method of another name (a lambda's body). */
