@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.greenthreads.sync.Semaphore;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -198,6 +199,56 @@ class SchedulerTest {
             });
             assertTrue(parentCarrier.contains("-carrier-"));
         }
+    }
+
+    /**
+     * The same once the other carrier has given up searching and parked: the child, taken into
+     * the busy carrier's LIFO slot, must still get that carrier woken. The parent first spins
+     * well past the other carrier's search, so that it is parked when the child starts; the
+     * wait for the child is bounded, so a failure fails instead of hanging.
+     */
+    @Test
+    void anIdleCarrierIsWokenForAChildThatABusyParentStarted() {
+        try (Scheduler two = Scheduler.builder().carriers(2).build()) {
+            boolean childRan = two.run(() -> {
+                spinFor(TimeUnit.MILLISECONDS.toNanos(5), () -> false);
+                AtomicBoolean ran = new AtomicBoolean();
+                GreenThread.start(() -> ran.set(true));
+                return spinFor(TimeUnit.SECONDS.toNanos(10), ran::get); // holds this carrier: only the other one can run the child
+            });
+            assertTrue(childRan, "the child waited behind its busy parent while the other carrier slept");
+        }
+    }
+
+    /** Likewise for a thread woken by a busy one: it must not wait in the waker's LIFO slot while a carrier sleeps. */
+    @Test
+    void anIdleCarrierIsWokenForAThreadThatABusyThreadUnparked() {
+        try (Scheduler two = Scheduler.builder().carriers(2).build()) {
+            boolean wokenRan = two.run(() -> {
+                Semaphore permit = new Semaphore(0);
+                AtomicBoolean woken = new AtomicBoolean();
+                GreenThread<Void> waiter = GreenThread.start(() -> {
+                    permit.acquire();
+                    woken.set(true);
+                });
+                spinFor(TimeUnit.SECONDS.toNanos(10), () -> waiter.state() == GreenThread.State.BLOCKED);
+                spinFor(TimeUnit.MILLISECONDS.toNanos(5), () -> false); // the other carrier stops searching and parks
+                permit.release();
+                boolean ran = spinFor(TimeUnit.SECONDS.toNanos(10), woken::get); // holds this carrier
+                waiter.join();
+                return ran;
+            });
+            assertTrue(wokenRan, "the woken thread waited behind its busy waker while the other carrier slept");
+        }
+    }
+
+    /** Spins, holding the carrier, until {@code done} or {@code nanos} pass; returns {@code done}'s last answer. */
+    private static boolean spinFor(long nanos, java.util.function.BooleanSupplier done) {
+        long until = System.nanoTime() + nanos;
+        while (!done.getAsBoolean() && System.nanoTime() - until < 0) {
+            Thread.onSpinWait();
+        }
+        return done.getAsBoolean();
     }
 
     @Test

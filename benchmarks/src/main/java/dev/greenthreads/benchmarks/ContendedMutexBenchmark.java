@@ -86,8 +86,11 @@ public class ContendedMutexBenchmark {
         private void increment(int times) {
             for (int i = 0; i < times; i++) {
                 mutex.lock();
-                counter++;
-                mutex.unlock();
+                try {
+                    counter++;
+                } finally {
+                    mutex.unlock();
+                }
             }
         }
 

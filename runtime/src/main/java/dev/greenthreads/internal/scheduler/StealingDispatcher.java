@@ -70,44 +70,35 @@ final class StealingDispatcher extends Dispatcher {
     // ------------------------------------------------------------------------------------
     // Making threads ready
 
-    /**
-     * A new thread goes where an unparked one goes, as its parent often joins it at once (Go's
-     * newproc); but a new thread is new parallelism, so an idle carrier is always woken for it:
-     * a parent that runs on without parking must not hold its child back while carriers idle.
-     */
+    /** A new thread goes where an unparked one goes: its parent often joins it at once (Go's newproc). */
     @Override
     void submit(GreenStrand t) {
-        place(t);
-        signalWork();
+        ready(t);
     }
 
     /**
-     * An unparked thread wakes nobody when it takes its waker's carrier's empty LIFO slot
-     * (Tokio's rule): that carrier runs it as soon as the waker parks or yields, which in a
-     * hand-off is at once. Waking an idle carrier would only pay a futex wake and have it steal
-     * the thread to another core, away from the data it shares with its waker. A waker that
-     * runs on without parking delays it, until a carrier that runs out of work steals it.
+     * From a carrier, {@code t} takes the LIFO slot (displacing its occupant into the queue),
+     * and an idle carrier is signalled all the same. The waker usually parks at once (a start
+     * followed by a join, an unpark followed by a wait) and its carrier then runs {@code t}
+     * itself: a thief takes a LIFO slot only after {@link #LIFO_STEAL_GRACE_NANOS} without a
+     * dispatch. But a waker that runs on without suspending (computes, spins on a flag, blocks
+     * its carrier in a JDK call) must not leave {@code t} behind it while other carriers sleep:
+     * nobody else would ever look at the slot, and if the waker waits for {@code t} that is a
+     * deadlock. (Measured, not signalling into an empty slot, as Tokio does, made start + join
+     * five times cheaper on two carriers; it is not worth a thread that can never run.)
      */
     @Override
     void ready(GreenStrand t) {
-        if (place(t)) {
-            signalWork();
-        }
-    }
-
-    /** Queues {@code t}: in the LIFO slot from a carrier, else globally. Returns whether it went beyond that empty slot. */
-    private boolean place(GreenStrand t) {
         Carrier c = ownCarrier();
-        if (c == null) {
+        if (c != null) {
+            GreenStrand displaced = c.swapLifo(t);
+            if (displaced != null) {
+                pushLocal(c, displaced);
+            }
+        } else {
             global.push(t);
-            return true;
         }
-        GreenStrand displaced = c.swapLifo(t);
-        if (displaced == null) {
-            return false;
-        }
-        pushLocal(c, displaced);
-        return true;
+        signalWork();
     }
 
     @Override
@@ -144,17 +135,28 @@ final class StealingDispatcher extends Dispatcher {
     }
 
     private void wakeOne() {
-        if (!searching.compareAndSet(0, 1)) {
-            return; // someone else is searching, or is being woken to
-        }
-        for (Carrier v : carriers) {
-            if (v.parkState == Carrier.IDLE && v.casParkState(Carrier.IDLE, Carrier.NOTIFIED)) {
-                idle.decrementAndGet();
-                LockSupport.unpark(v); // v owns the searching token now
+        for (;;) {
+            if (!searching.compareAndSet(0, 1)) {
+                return; // someone else is searching, or is being woken to
+            }
+            for (Carrier v : carriers) {
+                if (v.parkState == Carrier.IDLE && v.casParkState(Carrier.IDLE, Carrier.NOTIFIED)) {
+                    idle.decrementAndGet();
+                    LockSupport.unpark(v); // v owns the searching token now
+                    return;
+                }
+            }
+            // Nobody was idle when we looked. But while we held the token, other pushers saw
+            // searching > 0 and woke nobody, and carriers that parked after our scan re-checked
+            // the queues before those pushes: unlike a searching carrier, we would never look
+            // again. So look now, after the decrement (a full fence): a push that saw our token
+            // is visible here, and if nobody is idle, every carrier re-checks before it parks.
+            searching.decrementAndGet();
+            if (idle.get() == 0 || !hasWork()) {
                 return;
             }
+            Thread.onSpinWait();
         }
-        searching.decrementAndGet(); // they all left idle by themselves and will look for work
     }
 
     // ------------------------------------------------------------------------------------

@@ -75,10 +75,8 @@
  * fence, so the pusher reads the new counters: it sees an idle carrier, and either no
  * searcher (it wakes one) or a searcher, which will itself re-check when it stops searching,
  * after its decrement. Yields re-queue locally without signalling: a yield adds no parallelism.
- * Nor does a thread unparked by a carrier into its empty LIFO slot: that carrier is running
- * and takes the slot at its next dispatch, so the work is never stranded, only not shared
- * (Tokio's rule; the cost is that a waker that runs on without parking delays the woken). A
- * started thread always signals: it is new parallelism.
+ * A thread made ready into a carrier's LIFO slot signals too: its waker may run on without
+ * parking, and only a carrier woken to search would take the slot from it.
  *
  * <h2>Timers</h2>
  * One heap per dispatcher, under a lock (not on the yield path). A busy carrier fires due
