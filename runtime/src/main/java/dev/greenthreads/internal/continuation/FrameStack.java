@@ -59,10 +59,8 @@ public final class FrameStack {
     /** The frames saved by the unwinding in progress, at the ends of these arrays (see above). */
     private int[] scratchPrims = new int[64];
     private Object[] scratchRefs = new Object[16];
-    /** How many frames the unwinding in progress saved, and where the first of them begins. */
+    /** How many frames the unwinding in progress saved, and where the outermost of them (the last saved) begins. */
     private int pending, pendPrim, pendRef;
-    /** Where the key of the last frame saved by the unwinding in progress is, in {@link #scratchRefs}. */
-    private int lastSavedKey;
     /** Whether a kept frame already committed the unwinding in progress. */
     private boolean committed;
     /** While resuming: the next frame to re-enter and where its data begins. */
@@ -276,7 +274,7 @@ public final class FrameStack {
      * @param site   the call site for messages: "Class.method(File.java:line) calling Owner.name"
      */
     public void save(int pc, int nSlots, int nRefs, String self, String callee, String site) {
-        if (VERIFY && callee != null && pending > 0 && scratchRefs[lastSavedKey] != callee) {
+        if (VERIFY && callee != null && pending > 0 && scratchRefs[pendRef] != callee) {
             throw passedThroughUnrewritten(callee, site);
         }
         int primLen = 2 + nSlots, refLen = 1 + nRefs;
@@ -287,7 +285,6 @@ public final class FrameStack {
         scratchPrims[p] = pc;
         scratchPrims[p + 1] = nSlots << 16 | nRefs;
         scratchRefs[r] = self;
-        lastSavedKey = r;
         primAt = p + 2;
         refAt = r + 1;
         pending++;
@@ -306,7 +303,6 @@ public final class FrameStack {
             int used = scratchRefs.length - pendRef;
             Object[] grown = new Object[Math.max(2 * scratchRefs.length, used + refLen)];
             System.arraycopy(scratchRefs, pendRef, grown, grown.length - used, used);
-            lastSavedKey += grown.length - scratchRefs.length;
             pendRef = grown.length - used;
             scratchRefs = grown;
         }
@@ -343,7 +339,7 @@ public final class FrameStack {
         if (committed) {
             return;
         }
-        if (VERIFY && callee != null && pending > 0 && scratchRefs[lastSavedKey] != callee) {
+        if (VERIFY && callee != null && pending > 0 && scratchRefs[pendRef] != callee) {
             throw passedThroughUnrewritten(callee, site);
         }
         commit(index + 1);
@@ -355,7 +351,7 @@ public final class FrameStack {
      */
     public RuntimeException passedThrough(String site) {
         boolean resuming = status == RESUMING;
-        String suspendedIn = pending > 0 ? display((String) scratchRefs[lastSavedKey]) : "a runtime call";
+        String suspendedIn = suspendedIn(pendingKeys());
         String target = site.substring(site.lastIndexOf(" calling ") + " calling ".length());
         String reason = Refusals.reasonFor(site, null);
         if (resuming) {
@@ -431,10 +427,10 @@ public final class FrameStack {
     }
 
     private RuntimeException passedThroughUnrewritten(String callee, String site) {
-        String suspendedIn = (String) scratchRefs[lastSavedKey];
+        String suspendedIn = suspendedIn(pendingKeys());
         String reason = Refusals.reasonFor(site, callee);
         abandonUnwind();
-        return new IllegalStateException("a green thread suspended in " + display(suspendedIn)
+        return new IllegalStateException("a green thread suspended in " + suspendedIn
                 + " and the suspension passed through a method that was not rewritten: "
                 + site + " expected a frame of " + display(callee) + ". "
                 + (reason != null ? "The agent refused to rewrite it: " + reason + ". " : "")
@@ -442,20 +438,46 @@ public final class FrameStack {
                 + " with the agent option include=...");
     }
 
+    /**
+     * A rewritten method was entered while a suspension was unwinding: the unwinding stopped
+     * above the outermost frame it saved, whose caller was not rewritten and returned as if the
+     * call had ended (or an exception was thrown over the unwinding), and the thread ran on.
+     */
     private RuntimeException continuedAfterSuspension(String self) {
-        String suspendedIn = pending > 0 ? (String) scratchRefs[lastSavedKey] : "a runtime call";
+        List<String> saved = pendingKeys();
         abandonUnwind();
-        String culprit = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
+        String nearest = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
                 .skip(2)
                 .filter(f -> !isRewritten(f))
                 .findFirst()
                 .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")
-                .orElse("an unknown caller"));
-        return new IllegalStateException("a green thread suspended in " + display(suspendedIn)
-                + " but the suspension returned into " + culprit
-                + ", which was not rewritten and went on running until it called " + display(self)
-                + ". Mark it @Suspendable (or name its package with the agent option include=...);"
-                + " JDK methods such as List.forEach cannot suspend: use a plain loop");
+                .orElse(null));
+        String outermost = saved.isEmpty() ? "FrameStack.suspend()" : display(saved.get(0));
+        return new IllegalStateException("a green thread suspended in " + suspendedIn(saved)
+                + ", and the unwinding saved the frames up to " + outermost + " but no further: the method that called "
+                + outermost + " was not rewritten, so it returned as if the call had ended (or an exception was thrown"
+                + " over the unwinding), and the thread went on running until it called " + display(self)
+                + (nearest != null ? " (the nearest caller of " + display(self) + " that was not rewritten is " + nearest + ")" : "")
+                + ". Mark the caller of " + outermost + " @Suspendable (or name its package with the agent option include=...);"
+                + " a lambda passed to a method that is not rewritten, such as List.forEach or JUnit's assertThrows,"
+                + " cannot suspend: call it from a plain loop, or outside such a method");
+    }
+
+    /** "name(desc)" of the frames the unwinding in progress saved, outermost first. */
+    private List<String> pendingKeys() {
+        List<String> keys = new java.util.ArrayList<>();
+        for (int f = 0, p = pendPrim, r = pendRef; f < pending; f++) {
+            keys.add((String) scratchRefs[r]);
+            int sizes = scratchPrims[p + 1];
+            p += 2 + (sizes >>> 16);
+            r += 1 + (sizes & 0xFFFF);
+        }
+        return keys;
+    }
+
+    /** Where the unwinding in progress began, for messages: its deepest saved frame. */
+    private static String suspendedIn(List<String> saved) {
+        return saved.isEmpty() ? "a runtime call" : display(saved.get(saved.size() - 1));
     }
 
     private RuntimeException desynchronised(String self) {

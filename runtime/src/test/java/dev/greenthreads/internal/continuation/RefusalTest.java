@@ -128,6 +128,32 @@ class RefusalTest {
         assertTrue(ran.size() <= 2, "the JDK method was stopped at its next call into suspendable code: " + ran);
     }
 
+    /** Like JUnit's assertThrows: runs {@code r}, which it expects to throw; not suspendable, so not rewritten. */
+    static void failUnlessItThrows(Runnable r) {
+        r.run();
+        throw new AssertionError("expected an exception");
+    }
+
+    /**
+     * The unwinding stops at a lambda that is not rewritten, and an exception then skips the
+     * status check that would have caught it: the error, raised at the next suspendable call,
+     * names the last frame that saved itself, whose caller is the culprit, and not that call.
+     */
+    @Test
+    void aSuspensionOvertakenByAnExceptionNamesTheFrameWhoseCallerWasNotRewritten() {
+        String message = failure(driver, () -> {
+            try {
+                failUnlessItThrows(() -> pause());
+            } catch (AssertionError expected) {
+                // the lambda returned when pause() unwound, as if it had ended
+            }
+            pause();
+        });
+        assertTrue(message.contains("suspended in pause(), and the unwinding saved the frames up to pause() but no further"), message);
+        assertTrue(message.contains("the method that called pause() was not rewritten"), message);
+        assertTrue(message.contains("assertThrows"), message);
+    }
+
     @Test
     void suspendingOutsideAGreenThreadIsRefused() {
         IllegalStateException e = assertThrows(IllegalStateException.class, Driver::pause);
