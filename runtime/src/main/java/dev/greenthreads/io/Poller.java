@@ -1,18 +1,15 @@
 package dev.greenthreads.io;
 
-import dev.greenthreads.GreenThread;
-import dev.greenthreads.Scheduler;
-import dev.greenthreads.Suspendable;
-import dev.greenthreads.internal.scheduler.GreenStrand;
+import dev.greenthreads.internal.scheduler.Dispatcher;
 import dev.greenthreads.internal.scheduler.Strand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -27,74 +24,77 @@ import java.util.function.Consumer;
  * (the protocol and why no wake-up is lost: {@code package-info.java}). Interest changes made by
  * other threads are applied by the selector at the start of its next select, so a change while
  * the selector is blocked in {@code epoll_wait} needs {@link Selector#wakeup()} (an eventfd
- * write); {@link #interestChanged()} pays it only while a blocking select is under way, and
- * several before the select returns cost one write. Closing a channel goes the same way,
- * because the JDK closes a registered channel's descriptor only when the selector drops its
- * cancelled key.
+ * write); {@link #interestChanged()} pays it only while a select is under way, and several
+ * before the select returns cost one write. Closing a channel goes the same way, because the
+ * JDK closes a registered channel's descriptor only when the selector drops its cancelled key.
  *
- * <h2>Who selects: the poller thread, or a green poller while busy</h2>
+ * <h2>Who selects: an idle carrier, or the poller thread</h2>
  * Exactly one party owns the selector at a time ({@link #owner}):
  * <ul>
- *   <li><b>The poller thread</b> ({@value #THREAD_NAME}, one daemon kernel thread): blocks in
- *       {@code select} while the sockets are quiet. Its wake-ups reach a green thread through its
- *       scheduler's global queue, often with a futex wake of an idle carrier.</li>
- *   <li><b>A green poller</b>: when a select wakes a green thread, the poller thread hands the
- *       selector to a green thread it starts on that thread's scheduler, and parks. That green thread calls {@code selectNow()} and then
- *       {@code GreenThread.yield()}, over and over: the threads it wakes go to its own
- *       carrier's queue (no kernel wake-up, no global queue), they run, read, write and wait
- *       again before the next poll, and since nobody blocks in {@code select}, interest changes
- *       need no eventfd write. After {@value #QUIET_POLLS} polls in a row that found nothing
- *       (or when its scheduler closes) it hands the selector back and ends: a quiet green poller
- *       costs a few microseconds of polling, never a carrier. If it stops polling for
- *       {@value #STALLED_MILLIS} ms (a green thread that never yields holds its carrier), the
- *       poller thread takes the selector back, so that nobody else's sockets wait for that
- *       carrier.</li>
+ *   <li><b>An idle carrier</b> ({@link Dispatcher.IdlePoller}): a carrier of a work-stealing
+ *       scheduler with nothing to run blocks in {@code select} instead of parking, with its
+ *       nearest timer as the timeout. The green threads it wakes go to its own queue (no kernel
+ *       wake-up, no global queue) and it runs them at once, a whole batch per select: the loop
+ *       of the {@code select} echo server, on a carrier. Work queued for it meanwhile wakes
+ *       the select instead of the park. A busy carrier also polls, without blocking, at every
+ *       61st dispatch if nobody holds the selector (Tokio's driver tick), so that readiness
+ *       does not wait for its queue to drain, and so that the poller thread sees carriers
+ *       polling and stays out. The strands it woke earlier are most likely still queued, so
+ *       the readiness it finds nobody waiting for stays watched; the price is that such a
+ *       poll reports again every ready channel whose strand is still queued (level-triggered):
+ *       about 2.4 reports per message at 5,000 connections, against 1.1 {@code epoll_ctl} per
+ *       message when only the queue-less carriers polled (the poller thread, taking over
+ *       during long batches, unwatched and the strands re-watched).</li>
+ *   <li><b>The poller thread</b> ({@value #THREAD_NAME}, one daemon kernel thread): selects
+ *       when no carrier does, for platform threads and for carriers that are all busy. It
+ *       owns the selector at first; an idle carrier that finds it there asks for it
+ *       ({@link #claimant}) and parks, and the thread hands over after its select and unparks
+ *       it. Then the thread watches: if for {@value #STALLED_MILLIS} ms nobody polled and
+ *       nobody holds the selector (every carrier is running green threads, or none exists), it
+ *       takes it back (Go's sysmon does the same for its netpoll, every 10 ms). Its wake-ups
+ *       reach a green thread through its scheduler's global queue, often with a futex wake of
+ *       an idle carrier.</li>
  * </ul>
  * Kernel threads: the poller thread, for every scheduler and for platform-thread callers, within
  * the budget of "the carriers plus at most two others".
  *
  * <h2>Why, in figures</h2>
- * {@code echo-bench}, 64-byte messages, closed loop, JDK 17, two processors shared with the
- * load generator and with other work (load average about 3); medians of three interleaved runs;
- * server CPU per message from {@code /proc}:
+ * The servers of {@code echo-bench} run alone against {@code echo-client}: 64-byte messages,
+ * closed loop, JDK 25, two processors shared with the load generator and with other work (load
+ * average 2 to 16); server CPU per message from {@code /proc}, system calls per message from
+ * {@code perf stat}; 1,000 connections, ranges over interleaved runs:
  * <pre>
- *                                          1,000 connections        5,000 connections
- *   poller thread only                     51,400 msg/s  24.3 us    42,200 msg/s  26.4 us
- *   poller thread + green poller (this)    64,300 msg/s  17.0 us    47,900 msg/s  21.0 us
- *   select (one thread, for reference)     83,400 msg/s  11.6 us    61,700 msg/s  14.6 us
+ *                                            CPU/msg    epoll_wait  epoll_ctl  futex
+ *   poller thread + green poller (before)    19-35 us      1.8        0.43      0.25
+ *   idle carriers + poller thread (this)     16-29 us      0.08       0.29      0.12
+ *   select (one thread, for reference)       10-15 us      0.04       0         0
  * </pre>
- * Tuning, same bench: hand-back after 64 quiet polls rather than 16 (fewer hand-overs, each a
- * futex wake), 256 no better; parking the green poller 50 us between empty polls instead of
- * yielding cost 15% (1,000 connections). Going green on the first green wake-up rather than on
- * 4 in one select: 52,500 against 42,600 msg/s at 10 connections, no difference beyond the
- * noise from 100 to 5,000. The price: after each burst on an otherwise quiet server, a carrier
- * spends about 100 us in the quiet polls.
+ * In the quietest runs that is 64,800-69,500 msg/s against 59,100 before (select: 75,000-102,000).
+ * At 5,000 connections no change beyond the noise (39,000-47,700 against 44,800; select
+ * 55,000-69,000): batches are long enough there that the poller thread still takes over now
+ * and then, and its unwatching costs {@code epoll_ctl}s.
  *
- * <p>This is the nearest one can come, without touching the scheduler, to the design notes'
- * poller in the carriers' loop (Go's netpoll, Tokio's driver). The full version needs a hook in
- * the carriers' idle path: an idle carrier would block in {@code epoll_wait} itself (with the
- * nearest timer as its timeout, and a wake-up when work is queued) instead of parking while the
- * poller thread waits; the busy/quiet hand-overs and the poller thread's wake-ups of carriers
- * (a futex wake each) would go, and a burst of readiness could be queued in one batch.
+ * <p>The green poller this replaces took the selector from the poller thread after a select that
+ * woke a green thread, and polled with {@code selectNow} between yields until 64 polls in a row
+ * found nothing: each burst cost a hand-over each way (a futex wake), and every quiet moment
+ * 64 empty system calls, on a machine whose other processor the load generator needs.
  */
-final class Poller {
+final class Poller implements Dispatcher.IdlePoller {
 
     static final String THREAD_NAME = "greenthreads-io-poller";
-    /** Green threads one blocking select must wake for the poller to go green. */
-    static final int BUSY_WAKEUPS = 1;
-    /** Polls in a row that find nothing, after which a green poller hands back. */
-    static final int QUIET_POLLS = 64;
 
-    /** Stalled green poller: see {@link #awaitOwnership()}. */
+    /** Nobody polled for this long while nobody held the selector: the poller thread takes it. */
     static final long STALLED_MILLIS = 10;
 
-    /** {@link #owner}: the poller thread; a green poller, between two polls; a green poller, polling. */
-    private static final int KERNEL = 0, GREEN = 1, POLLING = 2;
-    private static final VarHandle OWNER;
+    /** {@link #owner}: nobody; the poller thread; an idle carrier. */
+    private static final int FREE = 0, KERNEL = 1, CARRIER = 2;
+    private static final VarHandle OWNER, CLAIMANT;
 
     static {
         try {
-            OWNER = MethodHandles.lookup().findVarHandle(Poller.class, "owner", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            OWNER = l.findVarHandle(Poller.class, "owner", int.class);
+            CLAIMANT = l.findVarHandle(Poller.class, "claimant", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -105,16 +105,17 @@ final class Poller {
 
     private final Selector selector;
     private final Thread thread;
-    /** Who owns the selector: KERNEL, GREEN or POLLING. The poller thread parks while it is not KERNEL. */
+    /** Who owns the selector: FREE, KERNEL or CARRIER. */
     private volatile int owner = KERNEL;
-    /** Polls by green pollers so far: the poller thread's sign that a green poller is alive. */
-    private volatile long polls;
-    /** True while the poller thread is in (or about to enter) a blocking select; see {@link #interestChanged()}. */
+    /** An idle carrier that found the poller thread selecting and waits to be handed the selector. */
+    private volatile Thread claimant;
+    /** Polls by idle carriers so far: the poller thread's sign that carriers are polling. */
+    private volatile long carrierPolls;
+    /** True while a select is under (or about to be) under way; see {@link #interestChanged()}. */
     private volatile boolean selecting;
+    /** Of the select under way: what {@link Registration#ready} does with readiness nobody waits for. */
+    private int unwanted = Registration.UNWATCH;
 
-    /** Of the select under way (one party at a time): green threads woken, and the scheduler of the first. */
-    private int wokenGreen;
-    private Scheduler wokenOn;
     private final Consumer<SelectionKey> dispatch = this::dispatch;
     /** The strands one key's readiness wakes, unparked once its registration's lock is released. */
     private final Strand[] woken = new Strand[16];
@@ -125,7 +126,7 @@ final class Poller {
         thread.setDaemon(true);
     }
 
-    /** The JVM's poller, started on first use. */
+    /** The JVM's poller, started on first use and installed as the carriers' idle poller. */
     static Poller shared() {
         Poller p = shared;
         if (p != null) {
@@ -142,6 +143,7 @@ final class Poller {
                 }
                 created.thread.start();
                 shared = created;
+                Dispatcher.installIdlePoller(created);
             }
             return shared;
         } finally {
@@ -149,9 +151,9 @@ final class Poller {
         }
     }
 
-    /** Polls made by green pollers so far (for tests: has a green poller run?). */
-    long greenPolls() {
-        return polls;
+    /** Polls made by idle carriers so far (for tests: has a carrier polled?). */
+    long carrierPolls() {
+        return carrierPolls;
     }
 
     /** Registers a non-blocking channel with no interest; the caller attaches its {@link Registration}. */
@@ -162,11 +164,9 @@ final class Poller {
     /**
      * A key's interest changed (or a key was cancelled): make sure the selector applies it. The
      * change is queued in the selector (under its update lock) before this reads
-     * {@link #selecting}; the poller thread writes {@code selecting} before {@code select} takes
+     * {@link #selecting}; whoever selects writes {@code selecting} before {@code select} takes
      * that lock to apply the queue. So either this sees {@code selecting} and wakes the select,
-     * or that select applies the change before it blocks. A green poller's next
-     * {@code selectNow} applies it in any case, and a green poller hands the selector back only
-     * after a last {@code selectNow}, with the same argument for the thread's next select.
+     * or that select applies the change before it blocks.
      */
     void interestChanged() {
         if (selecting) {
@@ -175,97 +175,120 @@ final class Poller {
     }
 
     // ------------------------------------------------------------------------------------
+    // An idle carrier
+
+    /**
+     * Selects, if nobody else does, until readiness, a wake-up or {@code deadline}; see
+     * {@link Dispatcher.IdlePoller#poll}. Also refuses a deadline less than a millisecond away,
+     * which {@code epoll_wait} cannot time: the carrier parks until it instead.
+     */
+    @Override
+    public boolean poll(boolean timed, long deadline) {
+        long timeout = 0; // for ever
+        if (timed) {
+            timeout = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()); // early rather than late
+            if (timeout <= 0) {
+                return false;
+            }
+        }
+        Thread me = Thread.currentThread();
+        for (;;) {
+            int o = owner;
+            if (o == CARRIER) {
+                return false;
+            }
+            if (o == KERNEL) {
+                claimant = me;
+                if (owner == KERNEL) { // else it handed over meanwhile, perhaps to an earlier claimant: try again
+                    selector.wakeup();
+                    return false;
+                }
+            } else if (OWNER.compareAndSet(this, FREE, CARRIER)) {
+                break;
+            }
+        }
+        if (claimant == me) { // handed over to another, or taken as it came free
+            CLAIMANT.compareAndSet(this, me, null);
+        }
+        try {
+            carrierPolls = carrierPolls + 1; // only the owner writes it
+            unwanted = Registration.SPARE_ONCE;
+            selecting = true;
+            selector.select(dispatch, timeout);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false; // the poller thread reports it, if it happens again there
+        } finally {
+            selecting = false;
+            owner = FREE;
+        }
+    }
+
+    @Override
+    public void pollNow() {
+        if (owner != FREE || !OWNER.compareAndSet(this, FREE, CARRIER)) {
+            return;
+        }
+        try {
+            carrierPolls = carrierPolls + 1;
+            unwanted = Registration.KEEP;
+            selector.selectNow(dispatch);
+        } catch (IOException | RuntimeException e) {
+            // the poller thread reports it, if it happens again there
+        } finally {
+            owner = FREE;
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        selector.wakeup();
+    }
+
+    // ------------------------------------------------------------------------------------
     // The poller thread
 
     private void run() {
         for (;;) {
-            awaitOwnership();
-            wokenGreen = 0;
-            wokenOn = null;
+            selectUntilClaimed();
+            awaitStall();
+        }
+    }
+
+    /** Owner: selects until an idle carrier asks for the selector, then hands it over. */
+    private void selectUntilClaimed() {
+        unwanted = Registration.UNWATCH;
+        while (claimant == null) {
             selecting = true;
             try {
                 selector.select(dispatch);
-            } catch (ClosedSelectorException e) {
-                return; // never closed; kept for completeness
             } catch (IOException | RuntimeException e) {
                 selectFailed(e);
             } finally {
                 selecting = false;
             }
-            if (wokenGreen >= BUSY_WAKEUPS) {
-                goGreen(wokenOn);
-            }
         }
+        owner = FREE;
+        LockSupport.unpark((Thread) CLAIMANT.getAndSet(this, (Thread) null));
     }
 
-    /**
-     * Parks while a green poller owns the selector. If it stops polling for
-     * {@value #STALLED_MILLIS} ms (its carriers are held by green threads that do not yield,
-     * say), takes the selector back, so that the other schedulers' and the platform threads'
-     * sockets are not held up with it. The CAS can take the selector only between two polls.
-     */
-    private void awaitOwnership() {
-        long polled = polls;
-        while (owner != KERNEL) {
+    /** Parks until nobody polled for {@value #STALLED_MILLIS} ms while the selector was free, and takes it. */
+    private void awaitStall() {
+        long polled = carrierPolls;
+        for (;;) {
             LockSupport.parkNanos(this, STALLED_MILLIS * 1_000_000L);
-            long now = polls;
+            long now = carrierPolls;
             if (now != polled) {
                 polled = now;
-            } else if (OWNER.compareAndSet(this, GREEN, KERNEL)) {
+            } else if (OWNER.compareAndSet(this, FREE, KERNEL)) {
                 return;
             }
         }
     }
 
-    /** Hands the selector to a new green poller on {@code scheduler}; keeps it if the scheduler refuses. */
-    private void goGreen(Scheduler scheduler) {
-        owner = GREEN;
-        try {
-            GreenThread.builder().name(THREAD_NAME).scheduler(scheduler).detached(true).start(this::pollGreen);
-        } catch (RuntimeException closed) { // the scheduler is closing
-            owner = KERNEL;
-        }
-    }
-
-    // ------------------------------------------------------------------------------------
-    // A green poller
-
-    /**
-     * Polls and yields until {@value #QUIET_POLLS} polls in a row found nothing, its scheduler
-     * closes, or the poller thread took the selector back; then hands it back (after a last
-     * {@code selectNow}: the thread's next select applies whatever came since).
-     */
-    @Suspendable
-    private void pollGreen() {
-        try {
-            GreenStrand me = GreenStrand.current();
-            for (int quiet = 0; quiet < QUIET_POLLS && !me.dispatcher().isClosed(); ) {
-                if (!OWNER.compareAndSet(this, GREEN, POLLING)) {
-                    return; // taken back
-                }
-                int selected;
-                try {
-                    wokenGreen = 0;
-                    selected = selector.selectNow(dispatch);
-                } catch (IOException | RuntimeException e) {
-                    return; // the poller thread reports it, if it happens again there
-                } finally {
-                    polls = polls + 1; // only the owner writes it
-                    owner = GREEN;
-                }
-                quiet = selected == 0 ? quiet + 1 : 0;
-                GreenThread.yield();
-            }
-        } finally {
-            if (OWNER.compareAndSet(this, GREEN, KERNEL)) {
-                LockSupport.unpark(thread);
-            }
-        }
-    }
-
     // ------------------------------------------------------------------------------------
 
-    /** For each selected key: wake its waiters; count the green ones (see {@link Registration#ready}). */
+    /** For each selected key: wake its waiters (see {@link Registration#ready}). */
     private void dispatch(SelectionKey key) {
         Registration r = (Registration) key.attachment();
         if (r == null) {
@@ -278,13 +301,10 @@ final class Poller {
             return; // closed meanwhile: close woke the waiters
         }
         Strand[] strands = woken;
-        int n = r.ready(ready, owner == POLLING, strands, 0);
+        int n = r.ready(ready, unwanted, strands, 0);
         for (int i = 0; i < n; i++) {
             Strand s = strands[i];
             strands[i] = null;
-            if (s.isGreen() && wokenGreen++ == 0) {
-                wokenOn = ((GreenStrand) s).dispatcher().scheduler();
-            }
             s.unpark();
         }
     }

@@ -33,6 +33,14 @@ final class Registration {
      */
     static final int OPERATION_BUDGET = 128;
 
+    /**
+     * What {@link #ready} does with a ready operation nobody waits for: stop watching it (a
+     * blocking select would report it again at once); spare it once (an idle carrier: the
+     * strand it woke for it is most likely running on another carrier, about to wait again);
+     * keep watching it (a busy carrier: the strand is most likely still queued).
+     */
+    static final int UNWATCH = 0, SPARE_ONCE = 1, KEEP = 2;
+
     private static final VarHandle LOCK;
 
     static {
@@ -65,7 +73,7 @@ final class Registration {
     private volatile int lock;
     private Waiter waiters;
     private volatile boolean closed;
-    /** Ready operations a green poller found nobody waiting for once, and left watched (see {@link #ready}). */
+    /** Ready operations an idle carrier found nobody waiting for once, and left watched (see {@link #ready}). */
     private int spared;
     /**
      * Operations that completed without waiting since the last wait or yield. Plain and shared
@@ -147,13 +155,13 @@ final class Registration {
     /**
      * Poller: the channel is ready for {@code readyOps}. Takes the waiters for any of them off
      * the list and puts their strands in {@code woken[from ..]}, for the poller to unpark after
-     * this returns; returns the index after the last. Stops watching the ready operations that
-     * nobody waits for; a green poller ({@code spare}) spares each of them once, as its strand is
-     * most likely on its way back to wait for it again (see package-info). An operation a
-     * waiter was woken for stays watched, for the same reason. If {@code woken} is full, the
+     * this returns; returns the index after the last. Treats the ready operations that nobody
+     * waits for as {@code unwantedOps} says ({@link #UNWATCH}, {@link #SPARE_ONCE},
+     * {@link #KEEP}; see package-info). An operation a waiter was woken for stays watched: its
+     * strand is most likely on its way back to wait for it again. If {@code woken} is full, the
      * strands beyond are unparked here, under the lock.
      */
-    int ready(int readyOps, boolean spare, Strand[] woken, int from) {
+    int ready(int readyOps, int unwantedOps, Strand[] woken, int from) {
         int n = from;
         lock();
         try {
@@ -180,7 +188,9 @@ final class Registration {
                 }
                 w = next;
             }
-            if (spare) {
+            if (unwantedOps == KEEP) {
+                unwanted = 0;
+            } else if (unwantedOps == SPARE_ONCE) {
                 int twice = unwanted & spared;
                 spared = (spared | unwanted) & ~twice;
                 unwanted = twice;

@@ -9,7 +9,7 @@
  * <ul>
  *   <li><b>Poller</b> ({@link dev.greenthreads.io.Poller}): one NIO selector for the JVM's green
  *       sockets, and whoever selects on it and unparks the strands whose channels became ready:
- *       a kernel thread while the sockets are quiet, a green thread while they are busy.</li>
+ *       a carrier with nothing else to run, or, when no carrier does, a kernel thread.</li>
  *   <li><b>Registration</b> ({@link dev.greenthreads.io.Registration}): one channel's key in the
  *       poller's selector, its <b>waiters</b> (strands parked until the channel is ready for an
  *       operation: read, write, accept, connect), whether it is closed, and its
@@ -39,11 +39,14 @@
  * <p>An operation a waiter was woken for stays in the interest: its strand will most likely
  * wait for it again after reading, and then finds it there, with no system call to re-arm it
  * (each removal and re-addition is an {@code epoll_ctl}). If instead the channel is reported
- * again with nobody waiting, the poller removes it then; a green poller, which polls again within
- * microseconds, spares it once more, as its strand is probably still queued to run. So a
- * readiness nobody waits for is reported once or twice, not on every select: {@code
- * EPOLLONESHOT} rebuilt, lazily, on the JDK's level-triggered selector. Removing interest is
- * never needed for correctness, only against a poller that would spin on a ready channel.
+ * again with nobody waiting, the poller removes it then, unless its strand is probably still on
+ * its way: an idle carrier (all queues empty; the strand may be running on another carrier)
+ * spares it once more, a busy carrier's non-blocking poll (the strand is probably still
+ * queued) always. So a readiness nobody waits for costs a blocking select once or twice, not
+ * every select: {@code EPOLLONESHOT} rebuilt, lazily, on the JDK's level-triggered selector.
+ * Removing interest is never needed for correctness, only against a poller that would spin on
+ * a ready channel; each removal and re-addition costs an {@code epoll_ctl} and often a
+ * wake-up of the select (the figures: {@code Poller}).
  *
  * <h2>Closing, cancellation, timeouts</h2>
  * {@code close()} marks the registration closed under its lock (no waiter can link itself

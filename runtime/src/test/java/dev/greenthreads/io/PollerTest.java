@@ -15,19 +15,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The poller's hand-over between its kernel thread and a green poller. */
+/** The poller's hand-over between idle carriers and its kernel thread. */
 @Timeout(60)
 class PollerTest {
 
     private static final int READERS = 8;
 
     /**
-     * A green poller runs on a carrier like any green thread. If a green thread that never
-     * yields holds that carrier, the poller thread must take the selector back, or every other
-     * socket of the JVM (here: one used by platform threads) would wait for that carrier.
+     * Carriers poll only when idle. If a green thread that never yields holds the only carrier,
+     * the poller thread must take the selector back, or every other socket of the JVM (here:
+     * one used by platform threads) would wait for that carrier.
      */
     @Test
-    void aGreenPollerStuckBehindABusyCarrierIsTakenOverSoOtherSocketsAreServed() throws Exception {
+    void aSelectorLeftByBusyCarriersIsTakenOverSoOtherSocketsAreServed() throws Exception {
         Poller poller = Poller.shared();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean release = new AtomicBoolean();
@@ -63,8 +63,8 @@ class PollerTest {
                     }
                 });
                 feeder.start();
-                long polled = poller.greenPolls();
-                awaitEvent(() -> "no green poller ever ran", () -> poller.greenPolls() > polled);
+                long polled = poller.carrierPolls();
+                awaitEvent(() -> "no carrier ever polled", () -> poller.carrierPolls() > polled);
 
                 GreenThread<Void> hog = one.start(() -> {
                     while (!release.get()) {

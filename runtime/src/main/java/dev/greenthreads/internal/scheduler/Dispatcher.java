@@ -30,6 +30,40 @@ public abstract class Dispatcher {
     volatile boolean stopped;
     private final ConcurrentLinkedQueue<Strand> closeWaiters = new ConcurrentLinkedQueue<>();
 
+    /**
+     * What an idle carrier blocks in instead of parking, if installed: the I/O poller of
+     * {@code dev.greenthreads.io}, so that readiness reaches green threads on the carrier that
+     * polled, with no other thread in between (Go's netpoll in {@code findrunnable}, Tokio's
+     * driver in a worker's park). Only {@link StealingDispatcher} uses it.
+     */
+    public interface IdlePoller {
+        /**
+         * Idle carrier, nothing to run: either blocks until a channel is ready (unparking its
+         * waiters, so that this carrier's own green threads queue on it), until {@link #wakeup()},
+         * or until {@code deadline} in {@link System#nanoTime()} (if {@code timed}), and returns
+         * true; or returns false at once (another party polls, or it cannot wait that precisely),
+         * and the carrier parks; the poller {@link LockSupport#unpark unparks} it if it is to
+         * poll once the other party hands over.
+         */
+        boolean poll(boolean timed, long deadline);
+
+        /**
+         * Busy carrier, now and then: polls without blocking if nobody else polls, so that
+         * readiness does not wait for it to run out of work.
+         */
+        void pollNow();
+
+        /** Makes the poll under way, or else the next one, return at once. */
+        void wakeup();
+    }
+
+    static volatile IdlePoller idlePoller;
+
+    /** Installs the poller that idle carriers of every work-stealing dispatcher block in. */
+    public static void installIdlePoller(IdlePoller poller) {
+        idlePoller = poller;
+    }
+
     Dispatcher(Scheduler scheduler, String name, int carrierCount, Scheduler.UncaughtExceptionHandler handler) {
         this.scheduler = scheduler;
         this.name = name;

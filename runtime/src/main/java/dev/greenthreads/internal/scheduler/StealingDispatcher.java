@@ -1,6 +1,7 @@
 package dev.greenthreads.internal.scheduler;
 
 import dev.greenthreads.Scheduler;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -31,7 +32,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class StealingDispatcher extends Dispatcher {
 
-    /** Dispatches between looks at the global queue when the own queue is not empty (Go: 61, a prime). */
+    /**
+     * Dispatches between looks at the global queue when the own queue is not empty (Go: 61, a
+     * prime), and at the idle poller (Tokio polls its driver as often).
+     */
     static final int FAIRNESS_TICK = 61;
     /** Consecutive runs from the LIFO slot before the queue's head gets its turn (Tokio: 3). */
     static final int LIFO_STREAK_LIMIT = 3;
@@ -57,6 +61,20 @@ final class StealingDispatcher extends Dispatcher {
     private volatile long earliest;
     /** The idle carrier parked until the earliest deadline, if any; written under timerLock. */
     private volatile Carrier timedWaiter;
+    /**
+     * The idle carrier blocked in (or about to enter) the {@link Dispatcher.IdlePoller}, if any:
+     * one at a time, as only one can hold the poller.
+     */
+    private volatile Carrier pollingCarrier;
+    private static final VarHandle POLLING_CARRIER;
+
+    static {
+        try {
+            POLLING_CARRIER = MethodHandles.lookup().findVarHandle(StealingDispatcher.class, "pollingCarrier", Carrier.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     StealingDispatcher(Scheduler scheduler, String name, int carriers, Scheduler.UncaughtExceptionHandler handler) {
         super(scheduler, name, carriers, handler);
@@ -135,24 +153,28 @@ final class StealingDispatcher extends Dispatcher {
     }
 
     private void wakeOne() {
+        Carrier own = ownCarrier();
         for (;;) {
             if (!searching.compareAndSet(0, 1)) {
                 return; // someone else is searching, or is being woken to
             }
             for (Carrier v : carriers) {
-                if (v.parkState == Carrier.IDLE && v.casParkState(Carrier.IDLE, Carrier.NOTIFIED)) {
+                // not me: an idle carrier that makes threads ready is polling, and runs them itself
+                if (v != own && v.parkState == Carrier.IDLE && v.casParkState(Carrier.IDLE, Carrier.NOTIFIED)) {
                     idle.decrementAndGet();
-                    LockSupport.unpark(v); // v owns the searching token now
+                    wake(v); // v owns the searching token now
                     return;
                 }
             }
-            // Nobody was idle when we looked. But while we held the token, other pushers saw
-            // searching > 0 and woke nobody, and carriers that parked after our scan re-checked
-            // the queues before those pushes: unlike a searching carrier, we would never look
-            // again. So look now, after the decrement (a full fence): a push that saw our token
-            // is visible here, and if nobody is idle, every carrier re-checks before it parks.
+            // Nobody else was idle when we looked. But while we held the token, other pushers
+            // saw searching > 0 and woke nobody, and carriers that parked after our scan
+            // re-checked the queues before those pushes: unlike a searching carrier, we would
+            // never look again. So look now, after the decrement (a full fence): a push that
+            // saw our token is visible here, and if no other carrier is idle, every carrier
+            // re-checks before it parks.
             searching.decrementAndGet();
-            if (idle.get() == 0 || !hasWork()) {
+            boolean ownIdle = own != null && own.parkState == Carrier.IDLE;
+            if (idle.get() - (ownIdle ? 1 : 0) <= 0 || !hasWork()) {
                 return;
             }
             Thread.onSpinWait();
@@ -191,8 +213,14 @@ final class StealingDispatcher extends Dispatcher {
 
     private GreenStrand findLocal(Carrier c) {
         GreenStrand t;
-        if (++c.tick % FAIRNESS_TICK == 0 && global.size() > 0 && (t = global.poll()) != null) {
-            return t;
+        if (++c.tick % FAIRNESS_TICK == 0) {
+            IdlePoller poller = idlePoller;
+            if (poller != null) {
+                poller.pollNow();
+            }
+            if (global.size() > 0 && (t = global.poll()) != null) {
+                return t;
+            }
         }
         if (c.lifo != null && (t = c.takeLifo()) != null) {
             if (c.lifoStreak < LIFO_STREAK_LIMIT) {
@@ -329,6 +357,13 @@ final class StealingDispatcher extends Dispatcher {
      * dispatcher stops. Registers as idle and stops searching first, then re-checks every queue:
      * a push that came before the registration is seen by the re-check, one that came after
      * sees the registration and wakes a carrier (see package-info).
+     *
+     * <p>If the {@link Dispatcher.IdlePoller} is free, {@code c} blocks in it instead of parking,
+     * and leaves as soon as the poll made threads ready. A waker marks {@code c} NOTIFIED (or
+     * adds a timer) before it reads {@link #pollingCarrier}; {@code c} sets that field (if no
+     * other carrier holds it: then the poller is busy, and {@code c} parks) before it reads its
+     * park state and polls: so either the waker sees it polling and wakes the
+     * poll ({@link #wake}), or {@code c} sees the notification and does not poll.
      */
     private void idle(Carrier c) {
         c.parkState = Carrier.IDLE;
@@ -352,13 +387,25 @@ final class StealingDispatcher extends Dispatcher {
             if (c.parkState == Carrier.NOTIFIED) {
                 break;
             }
-            if (timed) {
-                long wait = c.timedWaitDeadline - System.nanoTime();
-                if (wait <= 0) {
+            if (timed && c.timedWaitDeadline - System.nanoTime() <= 0) {
+                leaveIdle(c);
+                return;
+            }
+            IdlePoller poller = idlePoller;
+            if (poller != null && POLLING_CARRIER.compareAndSet(this, (Carrier) null, c)) {
+                boolean missed = wokenMeanwhile(c, timed);
+                boolean polled = !missed && poller.poll(timed, c.timedWaitDeadline);
+                pollingCarrier = null;
+                if (polled && hasWork()) {
                     leaveIdle(c);
                     return;
                 }
-                LockSupport.parkNanos(this, wait);
+                if (polled || missed) {
+                    continue;
+                }
+            }
+            if (timed) {
+                LockSupport.parkNanos(this, c.timedWaitDeadline - System.nanoTime());
             } else {
                 LockSupport.park(this);
             }
@@ -366,6 +413,16 @@ final class StealingDispatcher extends Dispatcher {
         releaseTimedWait(c);
         c.parkState = Carrier.ACTIVE;
         c.searching = true; // the waker counted this carrier in `searching`
+    }
+
+    /**
+     * Idle {@code c}, having published itself as {@link #pollingCarrier}: was it woken before
+     * that, by a notification, the stop, or a timer its poll would not wait for? Those wakers
+     * unparked it, which a poll does not see.
+     */
+    private boolean wokenMeanwhile(Carrier c, boolean timed) {
+        return c.parkState == Carrier.NOTIFIED || stopped
+                || anyTimers && (timed ? earliest - c.timedWaitDeadline < 0 : timedWaiter == null);
     }
 
     /** Leaves IDLE on its own initiative, as a searcher; or, if a waker got there first, with its token. */
@@ -395,7 +452,15 @@ final class StealingDispatcher extends Dispatcher {
     @Override
     void wakeAllCarriers() {
         for (Carrier c : carriers) {
-            LockSupport.unpark(c);
+            wake(c);
+        }
+    }
+
+    /** Unparks {@code v}, or makes its poll return if it is blocked in the idle poller. */
+    private void wake(Carrier v) {
+        LockSupport.unpark(v);
+        if (pollingCarrier == v) {
+            idlePoller.wakeup();
         }
     }
 
@@ -416,7 +481,7 @@ final class StealingDispatcher extends Dispatcher {
         }
         if (first) {
             if (waiter != null) {
-                LockSupport.unpark(waiter); // it re-reads the earliest deadline
+                wake(waiter); // it re-reads the earliest deadline
             } else {
                 nudgeIdleCarrier(null); // one of them takes the timed wait
             }
@@ -520,7 +585,7 @@ final class StealingDispatcher extends Dispatcher {
     private void nudgeIdleCarrier(Carrier except) {
         for (Carrier v : carriers) {
             if (v != except && v.parkState == Carrier.IDLE) {
-                LockSupport.unpark(v);
+                wake(v);
                 return;
             }
         }
