@@ -65,9 +65,9 @@ final class Report {
         row(md, "JDK", run.jdk);
         row(md, "CPU", run.cpu);
         row(md, "load average (1, 5, 15 min)", "at the start " + run.loadAtStart + "; at the end " + run.loadAtEnd
-                + ". Other engineers were using this machine: absolute figures are noisy; the ratios, measured side by "
-                + "side in the same run, less so. The virtual-thread figures are the most sensitive to that load: on "
-                + "this machine two full runs differed by up to 2x in them");
+                + ". On a shared machine absolute figures are noisy; the ratios, measured side by side in the same "
+                + "run, less so. The virtual-thread figures are the most sensitive to load: on this machine two full "
+                + "runs differed by up to 2x in them");
         row(md, "settings", run.settings);
         row(md, "green scheduler", GreenScheduler.CARRIERS + " carriers, the parallelism of the JDK's virtual-thread scheduler");
         row(md, "command", "`" + run.command + "`");
