@@ -36,8 +36,8 @@ final class BlockingEchoServer implements EchoServer {
     private final ServerConfig config;
     private final ServerStats.Counters counters = new ServerStats.Counters();
     private final ConnectionTable table;
+    private final FailureLog failures;
     private final Set<Thread> handlers = ConcurrentHashMap.newKeySet();
-    private final AtomicLong lastFailureLogged = new AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(2));
 
     private volatile boolean closed;
     private ServerSocket listener;
@@ -48,6 +48,7 @@ final class BlockingEchoServer implements EchoServer {
         this.config = config;
         this.handlerThreads = handlerThreads;
         this.table = new ConnectionTable("echo-server " + mode.label(), config, counters);
+        this.failures = new FailureLog(config.log(), "echo-server " + mode.label() + ": ");
     }
 
     static BlockingEchoServer iterative(ServerConfig config) {
@@ -126,7 +127,7 @@ final class BlockingEchoServer implements EchoServer {
                 }
                 counters.error("no thread");
                 table.release(connection);
-                logFailure("could not start a thread for a connection, closed it: " + e);
+                failures.log("could not start a thread for a connection, closed it: " + e);
             }
         }
     }
@@ -153,26 +154,18 @@ final class BlockingEchoServer implements EchoServer {
         } catch (RuntimeException | Error e) {
             counters.error("server bug");
             table.release(connection);
-            logFailure("a connection's handler failed: " + e);
+            failures.log("a connection's handler failed: " + e);
         }
     }
 
     /** accept() failed, e.g. out of file descriptors: say so (once a second) and back off a little. */
     private void acceptFailed(IOException e) {
-        logFailure("accept failed (" + e.getMessage() + "); retrying in 50 ms");
+        failures.log("accept failed (" + e.getMessage() + "); retrying in 50 ms");
         try {
             Thread.sleep(50);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             closed = true;
-        }
-    }
-
-    private void logFailure(String message) {
-        long last = lastFailureLogged.get();
-        long now = System.nanoTime();
-        if (now - last >= TimeUnit.SECONDS.toNanos(1) && lastFailureLogged.compareAndSet(last, now)) {
-            config.log().accept("echo-server " + mode.label() + ": " + message);
         }
     }
 

@@ -156,20 +156,10 @@ public final class EchoBench {
     }
 
     public static int run(String[] args) throws Exception {
-        if (CommandLine.wantsHelp(args)) {
-            System.out.println(USAGE);
-            return 0;
-        }
-        Options options;
-        try {
-            options = parse(args);
-        } catch (CommandLine.UsageException e) {
-            System.err.println("echo-bench: " + e.getMessage());
-            System.err.println(USAGE);
-            return 2;
-        }
-        System.setProperty("java.awt.headless", "true");
-        return new EchoBench(options).run();
+        return CommandLine.run("echo-bench", USAGE, args, EchoBench::parse, options -> {
+            System.setProperty("java.awt.headless", "true");
+            return new EchoBench(options).run();
+        });
     }
 
     private static Options parse(String[] args) throws CommandLine.UsageException {

@@ -44,6 +44,7 @@ final class GreenEchoServer implements EchoServer {
     private final ServerConfig config;
     private final ServerStats.Counters counters = new ServerStats.Counters();
     private final ConnectionTable table;
+    private final FailureLog failures;
     private final Scheduler scheduler = Scheduler.defaultScheduler();
     private final Set<GreenThread<?>> handlers = ConcurrentHashMap.newKeySet();
     private final BufferPool buffers;
@@ -53,11 +54,11 @@ final class GreenEchoServer implements EchoServer {
     private GreenServerSocket listener;
     private GreenThread<Void> acceptor;
     private int port;
-    private long lastFailureLogged;
 
     GreenEchoServer(ServerConfig config) {
         this.config = config;
         this.table = new ConnectionTable("echo-server green", config, counters);
+        this.failures = new FailureLog(config.log(), "echo-server green: ");
         this.buffers = new BufferPool(config.bufferSize());
     }
 
@@ -119,7 +120,7 @@ final class GreenEchoServer implements EchoServer {
                 if (closed) {
                     return;
                 }
-                logFailure("accept failed (" + e.getMessage() + "); retrying in 50 ms");
+                failures.log("accept failed (" + e.getMessage() + "); retrying in 50 ms");
                 GreenThread.sleep(50);
                 continue;
             }
@@ -177,16 +178,8 @@ final class GreenEchoServer implements EchoServer {
             } else {
                 counters.error("server bug");
                 table.release(connection);
-                logFailure("a connection's handler failed: " + e);
+                failures.log("a connection's handler failed: " + e);
             }
-        }
-    }
-
-    private synchronized void logFailure(String message) {
-        long now = System.nanoTime();
-        if (lastFailureLogged == 0 || now - lastFailureLogged >= TimeUnit.SECONDS.toNanos(1)) {
-            lastFailureLogged = now;
-            config.log().accept("echo-server green: " + message);
         }
     }
 

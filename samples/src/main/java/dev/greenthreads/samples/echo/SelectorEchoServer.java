@@ -53,6 +53,7 @@ final class SelectorEchoServer implements EchoServer {
     private final ServerConfig config;
     private final ServerStats.Counters counters = new ServerStats.Counters();
     private final ConnectionTable table;
+    private final FailureLog failures;
 
     private volatile boolean closed;
     private ServerSocketChannel server;
@@ -61,11 +62,11 @@ final class SelectorEchoServer implements EchoServer {
     private Thread loop;
     private int port;
     private long acceptPausedUntil;
-    private long lastFailureLogged;
 
     SelectorEchoServer(ServerConfig config) {
         this.config = config;
         this.table = new ConnectionTable("echo-server select", config, counters);
+        this.failures = new FailureLog(config.log(), "echo-server select: ");
     }
 
     @Override
@@ -154,7 +155,7 @@ final class SelectorEchoServer implements EchoServer {
                 // Typically out of file descriptors. The listener stays readable, so stop asking for a while.
                 acceptKey.interestOps(0);
                 acceptPausedUntil = System.nanoTime() + ACCEPT_BACKOFF_NANOS;
-                logFailure("accept failed (" + e.getMessage() + "); pausing accepts for 100 ms");
+                failures.log("accept failed (" + e.getMessage() + "); pausing accepts for 100 ms");
                 return;
             }
             if (channel == null) {
@@ -223,14 +224,6 @@ final class SelectorEchoServer implements EchoServer {
             return channel.getRemoteAddress();
         } catch (IOException e) {
             return null;
-        }
-    }
-
-    private void logFailure(String message) {
-        long now = System.nanoTime();
-        if (lastFailureLogged == 0 || now - lastFailureLogged >= TimeUnit.SECONDS.toNanos(1)) {
-            lastFailureLogged = now;
-            config.log().accept("echo-server select: " + message);
         }
     }
 
