@@ -20,7 +20,6 @@ import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.InvokeDynamicInsnNode;
 import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
-import org.objectweb.asm.tree.analysis.Analyzer;
 import org.objectweb.asm.tree.analysis.AnalyzerException;
 
 /**
@@ -264,7 +263,7 @@ final class ClassRewriter {
                 continue;
             }
             try {
-                new Analyzer<>(new HierarchyVerifier(hierarchy, info)).analyze(cn.name, method);
+                new HierarchyVerifier(hierarchy, info).analyze(cn.name, method);
             } catch (AnalyzerException e) {
                 return method.name + ": " + e.getMessage();
             }

@@ -17,7 +17,10 @@ import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.AnnotationNode;
+import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
 
 /** The class-level pipeline on hand-built class files: what it rewrites, refuses and leaves alone. */
 class ClassRewriterTest {
@@ -82,6 +85,54 @@ class ClassRewriterTest {
                 .filter(a -> a.desc.equals(Names.INSTRUMENTED)).findFirst().orElseThrow();
         assertEquals(java.util.List.of("value", java.util.List.of("work(I)I")), marker.values);
         assertEquals(1, rewriter.methodsRewritten);
+    }
+
+    /**
+     * The minimal case of a VerifyError found in real libraries: an if/else leaving different
+     * local types, then {@code return new StringBuilder(suspends())}. The allocation must be
+     * moved after the call, and the rewritten method must check as the JVM would.
+     */
+    @Test
+    void anAllocationAfterBranchesWithDifferentLocalsIsMovedAfterTheSuspendableCall() throws Exception {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Branchy", null, "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "make", "(Z)Ljava/lang/Object;", null, null);
+        mv.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        mv.visitCode();
+        Label otherwise = new Label(), join = new Label();
+        mv.visitVarInsn(Opcodes.ILOAD, 0);
+        mv.visitJumpInsn(Opcodes.IFEQ, otherwise);
+        mv.visitLdcInsn("text");
+        mv.visitVarInsn(Opcodes.ASTORE, 1);
+        mv.visitJumpInsn(Opcodes.GOTO, join);
+        mv.visitLabel(otherwise);
+        mv.visitInsn(Opcodes.ICONST_1);
+        mv.visitVarInsn(Opcodes.ISTORE, 1);
+        mv.visitLabel(join);
+        mv.visitTypeInsn(Opcodes.NEW, "java/lang/StringBuilder");
+        mv.visitInsn(Opcodes.DUP);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+        mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/StringBuilder", "<init>", "()V", false);
+        mv.visitInsn(Opcodes.ARETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+
+        byte[] out = rewriter.rewrite(cw.toByteArray());
+        assertNotNull(out, "left as it was: " + refusals);
+        ClassNode cn = new ClassNode();
+        new ClassReader(out).accept(cn, 0);
+        MethodNode make = cn.methods.stream().filter(m -> m.name.equals("make")).findFirst().orElseThrow();
+        int suspend = -1, allocation = -1;
+        for (AbstractInsnNode i = make.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i instanceof MethodInsnNode && ((MethodInsnNode) i).name.equals(Names.SUSPEND) && suspend < 0) {
+                suspend = make.instructions.indexOf(i);
+            } else if (i.getOpcode() == Opcodes.NEW && allocation < 0) {
+                allocation = make.instructions.indexOf(i);
+            }
+        }
+        assertTrue(suspend >= 0 && allocation > suspend, "new StringBuilder moved after the call");
+        new HierarchyVerifier(hierarchy, hierarchy.get("test/Branchy")).analyze(cn.name, make);
     }
 
     @Test
