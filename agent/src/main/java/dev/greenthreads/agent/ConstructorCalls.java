@@ -2,7 +2,7 @@ package dev.greenthreads.agent;
 
 import dev.greenthreads.agent.HierarchyVerifier.Uninitialised;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,10 +40,11 @@ final class ConstructorCalls {
         }
         Frame<BasicValue>[] frames = verifier.analyze(owner, method);
         InsnList insns = method.instructions;
-        Map<TypeInsnNode, MethodInsnNode> moves = new IdentityHashMap<>();
-        for (AbstractInsnNode call : suspendableCalls) {
+        // In instruction order, so that the same class file always gets the same new locals.
+        Map<TypeInsnNode, MethodInsnNode> moves = new LinkedHashMap<>();
+        for (AbstractInsnNode call = insns.getFirst(); call != null; call = call.getNext()) {
             Frame<BasicValue> f = frames[insns.indexOf(call)];
-            if (f == null) {
+            if (f == null || !suspendableCalls.contains(call)) {
                 continue;
             }
             for (int i = 0; i < f.getStackSize(); i++) {

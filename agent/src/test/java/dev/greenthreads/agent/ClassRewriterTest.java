@@ -1,5 +1,6 @@
 package dev.greenthreads.agent;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -135,6 +136,50 @@ class ClassRewriterTest {
         new HierarchyVerifier(hierarchy, hierarchy.get("test/Branchy")).analyze(cn.name, make);
     }
 
+    /** {@code new StringBuilder(text())} four times in one method, {@code text} suspendable. */
+    private static byte[] manyAllocations() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Many", null, "java/lang/Object", null);
+        MethodVisitor text = cw.visitMethod(Opcodes.ACC_STATIC, "text", "()Ljava/lang/String;", null, null);
+        text.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        text.visitCode();
+        text.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+        text.visitLdcInsn("t");
+        text.visitInsn(Opcodes.ARETURN);
+        text.visitMaxs(0, 0);
+        text.visitEnd();
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "make", "()V", null, null);
+        mv.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        mv.visitCode();
+        for (int i = 0; i < 4; i++) {
+            mv.visitTypeInsn(Opcodes.NEW, "java/lang/StringBuilder");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "test/Many", "text", "()Ljava/lang/String;", false);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/StringBuilder", "<init>", "(Ljava/lang/String;)V", false);
+            mv.visitVarInsn(Opcodes.ASTORE, i);
+        }
+        mv.visitInsn(Opcodes.RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    @Test
+    void theSameClassFileIsAlwaysRewrittenToTheSameBytes() {
+        byte[] input = manyAllocations(), first = null;
+        for (int run = 0; run < 20; run++) {
+            ClassHierarchy fresh = new ClassHierarchy(classes::get);
+            byte[] out = new ClassRewriter(fresh, new Suspendability(fresh, options, ConcurrentHashMap.newKeySet()), options,
+                    new ConcurrentHashMap<>()).rewrite(input);
+            assertNotNull(out);
+            if (first == null) {
+                first = out;
+            }
+            assertArrayEquals(first, out, "run " + run + " differs from the first");
+        }
+    }
+
     @Test
     void rewritingTwiceIsHarmless() {
         byte[] once = rewriter.rewrite(fixture(Opcodes.V17, false));
@@ -153,7 +198,7 @@ class ClassRewriterTest {
     @Test
     void aMethodWithSubroutinesIsRefusedWithTheReasonRecorded() {
         String log = captureStderr(() -> assertNull(rewriter.rewrite(fixture(Opcodes.V1_5, true))));
-        assertTrue(log.contains("cannot make test.Fixture.work resumable: it uses JSR/RET"), log);
+        assertTrue(log.contains("cannot make test.Fixture.work(int) resumable: it uses JSR/RET"), log);
         assertTrue(refusals.get("test/Fixture.work(I)I").contains("JSR/RET"), refusals.toString());
     }
 
