@@ -331,8 +331,7 @@ public final class Instrumenter {
                     done++;
                     methods += rewriter.methodsRewritten - methodsBefore;
                     rewritten.put(entry, out);
-                } else if (rewriter.classesRefused > refusedBefore || messages.lastWarning != null
-                        && messages.lastWarning.startsWith("left ")) {
+                } else if (rewriter.classesRefused > refusedBefore) {
                     refused++;
                     left.add(new Left(entry, reason(messages.lastWarning)));
                 }

@@ -123,6 +123,17 @@ class InstrumentMojoTest {
     }
 
     @Test
+    void anOptionTheAgentRefusesIsABadConfigurationSayingWhy() throws Exception {
+        InstrumentMojo mojo = mojo(compiled());
+        mojo.includes = List.of("java.util.**");
+
+        MojoExecutionException e = assertThrows(MojoExecutionException.class, mojo::execute);
+
+        assertTrue(e.getMessage().startsWith("greenthreads: bad configuration of the greenthreads-maven-plugin: greenthreads agent"
+                + " option 'include=java.util.**' names JDK classes"), e.getMessage());
+    }
+
+    @Test
     void aMissingClassesDirectoryIsNothingToDo() throws Exception {
         InstrumentMojo mojo = mojo(dir.resolve("absent"));
 
