@@ -52,4 +52,20 @@ class AgentOptionsTest {
         }
         assertTrue(AgentOptions.parse("include=javalin.**").included("javalin/Server"), "only the JDK's own packages");
     }
+
+    @Test
+    void aValueThatIsNeitherTrueNorFalseIsAnError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("verify=ture"));
+        assertTrue(e.getMessage().startsWith("greenthreads agent option 'verify=ture' takes true or false"), e.getMessage());
+    }
+
+    @Test
+    void theAgentSkipsOnlyTheWrongOptionsAndKeepsTheRest() {
+        java.util.List<String> errors = new java.util.ArrayList<>();
+        AgentOptions o = AgentOptions.parse("include=java.util.**,includ=com.example.**,include=com.example.**,trace",
+                e -> errors.add(e.getMessage()));
+        assertEquals(2, errors.size(), errors.toString());
+        assertTrue(o.included("com/example/Service"), "the right include= still applies");
+        assertTrue(o.trace);
+    }
 }
