@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Handle;
@@ -51,15 +52,28 @@ final class ClassRewriter {
 
     /** The rewritten class file, or null to leave it as it was. Never throws. */
     byte[] rewrite(byte[] bytes) {
+        return rewrite(bytes, reason -> { });
+    }
+
+    /**
+     * As {@link #rewrite(byte[])}; {@code leftBecause} hears why when the class is left as it
+     * was for a failure, and nothing when it simply needs no rewrite.
+     */
+    byte[] rewrite(byte[] bytes, Consumer<String> leftBecause) {
         String name = "a class";
         try {
             name = new ClassReader(bytes).getClassName();
-            return rewriteOrNull(bytes);
+            return rewriteOrNull(bytes, leftBecause);
         } catch (Throwable t) {
-            classesRefused++;
-            Log.warn("left " + name.replace('/', '.') + " as it was: " + t);
+            refuse(name, t.toString(), leftBecause);
             return null;
         }
+    }
+
+    private void refuse(String className, String reason, Consumer<String> leftBecause) {
+        classesRefused++;
+        Log.warn("left " + className.replace('/', '.') + " as it was: " + reason);
+        leftBecause.accept(reason);
     }
 
     /** Records the targets of method references bound to suspendable interfaces in this class. */
@@ -70,7 +84,7 @@ final class ClassRewriter {
         lambdaBodies(cn);
     }
 
-    private byte[] rewriteOrNull(byte[] bytes) throws IOException {
+    private byte[] rewriteOrNull(byte[] bytes, Consumer<String> leftBecause) throws IOException {
         ClassInfo info = hierarchy.add(bytes);
         if (info.alreadyRewritten || info.name.equals(Names.FRAME_STACK)
                 || info.name.startsWith("dev/greenthreads/agent/") || Suspendability.isPlatform(info.name)) {
@@ -168,8 +182,7 @@ final class ClassRewriter {
                     rewritten, originals));
             out = write(cn);
             if (!verify(info, out, rewritten).isEmpty()) {
-                classesRefused++;
-                Log.warn("left " + info.name.replace('/', '.') + " as it was: its rewrite did not verify");
+                refuse(info.name, "its rewrite did not verify", leftBecause);
                 return null;
             }
         }
