@@ -81,9 +81,10 @@ final class AgentOptions {
      * rewritten: a pattern that names them would be silently ignored.
      */
     private static String notPlatform(String pattern, String text) {
-        String prefix = pattern.endsWith("/**") ? pattern.substring(0, pattern.length() - 2)
-                : pattern.endsWith("/*") ? pattern.substring(0, pattern.length() - 1) : pattern;
-        if (Suspendability.isPlatform(prefix)) {
+        boolean jdk = pattern.endsWith("/**") ? Suspendability.anyPlatformPackageUnder(pattern.substring(0, pattern.length() - 2))
+                : pattern.endsWith("/*") ? Suspendability.isPlatform(pattern.substring(0, pattern.length() - 1) + "X")
+                : Suspendability.isPlatform(pattern);
+        if (jdk) {
             throw new IllegalArgumentException("greenthreads agent option 'include=" + text + "' names JDK classes, which the"
                     + " agent never rewrites: the JDK is loaded before any agent, so a suspension can never pass through"
                     + " its methods. Name your own packages and libraries instead, and keep suspensions out of code that"

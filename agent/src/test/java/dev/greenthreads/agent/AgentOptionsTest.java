@@ -51,6 +51,9 @@ class AgentOptionsTest {
                     e.getMessage());
         }
         assertTrue(AgentOptions.parse("include=javalin.**").included("javalin/Server"), "only the JDK's own packages");
+        assertTrue(AgentOptions.parse("include=com.sun.jna.**").included("com/sun/jna/Native"), "JNA is no JDK package");
+        assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("include=java.**"));
+        assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("include=java.lang.String"));
     }
 
     @Test
