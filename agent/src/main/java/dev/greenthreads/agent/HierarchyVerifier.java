@@ -60,6 +60,8 @@ final class HierarchyVerifier extends SimpleVerifier {
 
     private final ClassHierarchy hierarchy;
     private final Map<AbstractInsnNode, Uninitialised> allocations = new IdentityHashMap<>();
+    /** Within {@link #merge}: an interface is a supertype only of what implements it. */
+    private boolean merging;
 
     HierarchyVerifier(ClassHierarchy hierarchy, ClassInfo current) {
         super(Opcodes.ASM9, Type.getObjectType(current.name),
@@ -108,6 +110,11 @@ final class HierarchyVerifier extends SimpleVerifier {
         return super.naryOperation(insn, values);
     }
 
+    /**
+     * Two paths' values merge into their common supertype as the hierarchy shows it. Unlike a
+     * check, where the JVM lets anything stand for an interface, a merge yields an interface only
+     * when both values really implement it: the rewrite casts a restored value to its merged type.
+     */
     @Override
     public BasicValue merge(BasicValue a, BasicValue b) {
         if (a == b) {
@@ -116,7 +123,12 @@ final class HierarchyVerifier extends SimpleVerifier {
         if (a instanceof Uninitialised || b instanceof Uninitialised) {
             return BasicValue.UNINITIALIZED_VALUE;
         }
-        return super.merge(a, b);
+        merging = true;
+        try {
+            return super.merge(a, b);
+        } finally {
+            merging = false;
+        }
     }
 
     /**
@@ -213,7 +225,7 @@ final class HierarchyVerifier extends SimpleVerifier {
             String n = target.getInternalName();
             return n.equals("java/lang/Cloneable") || n.equals("java/io/Serializable");
         }
-        if (isInterface(target)) {
+        if (isInterface(target) && !merging) {
             return true;
         }
         for (Type t : new Type[] {target, value}) {

@@ -394,18 +394,15 @@ final class MethodRewriter {
     }
 
     /**
-     * Interfaces need no cast: the JVM's verifier treats them as Object. Casting to one could
-     * even be wrong, because the analysis merges unrelated values into an interface type.
+     * A restored reference is cast back to its type, interfaces included. The JVM's verifier
+     * treats an interface as Object, but to know that a type is an interface it loads it, with
+     * its superinterfaces: a restored Object where the compiler's code had the interface's own
+     * name would make verification load it, and fail where an optional dependency is missing
+     * (byte-buddy's JNA interfaces). The analysis types a value with an interface only when the
+     * hierarchy shows it to be one ({@link HierarchyVerifier#merge}), so the cast holds.
      */
-    private boolean needsCast(Type t) {
-        if (t.getSort() == Type.ARRAY) {
-            return true;
-        }
-        if (t.getInternalName().equals("java/lang/Object")) {
-            return false;
-        }
-        ClassHierarchy.ClassInfo info = hierarchy.get(t.getInternalName());
-        return info == null || !info.isInterface();
+    private static boolean needsCast(Type t) {
+        return t.getSort() == Type.ARRAY || !t.getInternalName().equals("java/lang/Object");
     }
 
     private static String kind(Type t) {
