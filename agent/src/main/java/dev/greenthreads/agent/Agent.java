@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.security.ProtectionDomain;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The {@code -javaagent} entry point: rewrites suspendable methods as their classes load.
@@ -20,10 +24,15 @@ public final class Agent implements ClassFileTransformer {
     private final Map<String, String> refusals;
     private final Set<String> referencedTargets = ConcurrentHashMap.newKeySet();
     private final Map<ClassLoader, ClassRewriter> rewriters = new WeakHashMap<>();
+    /** What the rewrite cost this JVM, reported at exit under {@code trace}. */
+    private final LongAdder classesSeen = new LongAdder(), classesRewritten = new LongAdder(),
+            transformNanos = new LongAdder(), transformCpuNanos = new LongAdder();
+    private final ThreadMXBean threads;
 
     private Agent(AgentOptions options, Map<String, String> refusals) {
         this.options = options;
         this.refusals = refusals;
+        this.threads = options.trace ? ManagementFactory.getThreadMXBean() : null;
     }
 
     public static void premain(String arguments, Instrumentation instrumentation) {
@@ -33,7 +42,11 @@ public final class Agent implements ClassFileTransformer {
             System.setProperty("greenthreads.verify", "false");
         }
         System.setProperty("dev.greenthreads.agent", "active");
-        instrumentation.addTransformer(new Agent(options, refusals()), false);
+        Agent agent = new Agent(options, refusals());
+        if (options.trace) {
+            Runtime.getRuntime().addShutdownHook(new Thread(agent::reportCost, "greenthreads-agent-cost"));
+        }
+        instrumentation.addTransformer(agent, false);
     }
 
     /** The map through which the runtime learns why a method was not rewritten (see the runtime's Refusals). */
@@ -55,12 +68,35 @@ public final class Agent implements ClassFileTransformer {
                 || className.startsWith("dev/greenthreads/agent/")) {
             return null;
         }
+        long start = System.nanoTime(), startCpu = options.trace ? threads.getCurrentThreadCpuTime() : 0;
         try {
-            return rewriterFor(loader).rewrite(bytes);
+            byte[] rewritten = rewriterFor(loader).rewrite(bytes);
+            if (rewritten != null) {
+                classesRewritten.increment();
+            }
+            return rewritten;
         } catch (Throwable t) { // the application goes on with the class as it was
             Log.warn("left " + className.replace('/', '.') + " as it was: " + t);
             return null;
+        } finally {
+            classesSeen.increment();
+            transformNanos.add(System.nanoTime() - start);
+            if (options.trace) {
+                transformCpuNanos.add(threads.getCurrentThreadCpuTime() - startCpu);
+            }
         }
+    }
+
+    /**
+     * One line at exit, in the form benchmarks' LoadTime reads: the time spent in
+     * {@link #transform} (wall and CPU of the loading threads) over the classes it rewrote.
+     */
+    private void reportCost() {
+        long rewritten = classesRewritten.sum();
+        double ms = transformNanos.sum() / 1e6, cpuMs = transformCpuNanos.sum() / 1e6;
+        Log.info(String.format(Locale.ROOT,
+                "transform cost: %d classes rewritten of %d seen, %.1f ms (%.1f ms CPU), %.3f ms per class rewritten",
+                rewritten, classesSeen.sum(), ms, cpuMs, rewritten == 0 ? 0.0 : ms / rewritten));
     }
 
     private ClassRewriter rewriterFor(ClassLoader loader) {
