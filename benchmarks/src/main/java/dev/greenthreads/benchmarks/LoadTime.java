@@ -2,6 +2,7 @@ package dev.greenthreads.benchmarks;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +42,9 @@ public final class LoadTime {
     static final String INCLUDE = "include=com.google.**,include=org.apache.commons.lang3.**,include=com.fasterxml.**"
             + ",exclude=com.fasterxml.jackson.databind.cfg.CoercionConfigs";
 
+    static final String AGENT = "agent/target/greenthreads-agent.jar";
+    static final int RUNS = 5;
+
     private static final Pattern COST = Pattern.compile(
             "transform cost: (\\d+) classes rewritten of (\\d+) seen, ([\\d.]+) ms \\(([\\d.]+) ms CPU\\)");
     private static final Pattern CPU = Pattern.compile("^cpu-ns (\\d+)$", Pattern.MULTILINE);
@@ -72,8 +76,8 @@ public final class LoadTime {
     }
 
     public static void main(String[] args) throws Exception {
-        int runs = 5;
-        String agent = "agent/target/greenthreads-agent.jar";
+        int runs = RUNS;
+        String agent = AGENT;
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         List<String> extra = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -95,7 +99,7 @@ public final class LoadTime {
             System.err.println("no agent jar at " + agent + "; build it (mvn -B -q -DskipTests package) or pass --agent");
             System.exit(2);
         }
-        Summary s = measure(java, agent, runs, extra);
+        Summary s = measure(java, agent, runs, extra, System.out);
         System.out.printf(Locale.ROOT, "%nmedians of %d runs each (%s)%n", runs, java);
         System.out.printf(Locale.ROOT, "  without agent: %7.0f ms wall %7.0f ms CPU%n", s.plain.wallMs, s.plain.cpuMs);
         System.out.printf(Locale.ROOT, "  with agent:    %7.0f ms wall %7.0f ms CPU  (%d classes rewritten of %d seen)%n",
@@ -105,15 +109,16 @@ public final class LoadTime {
                 s.agent.transformMs, s.agent.transformCpuMs, s.msPerClass(), s.cpuMsPerClass());
     }
 
-    static Summary measure(String java, String agent, int runs, List<String> extra) throws IOException, InterruptedException {
+    static Summary measure(String java, String agent, int runs, List<String> extra, PrintStream log)
+            throws IOException, InterruptedException {
         List<Run> plain = new ArrayList<>(), withAgent = new ArrayList<>();
         for (int r = 1; r <= runs; r++) {
             Run p = run(java, null, extra);
             plain.add(p);
-            System.out.printf(Locale.ROOT, "run %d/%d without agent: %6.0f ms wall %6.0f ms CPU%n", r, runs, p.wallMs, p.cpuMs);
+            log.printf(Locale.ROOT, "run %d/%d without agent: %6.0f ms wall %6.0f ms CPU%n", r, runs, p.wallMs, p.cpuMs);
             Run a = run(java, agent, extra);
             withAgent.add(a);
-            System.out.printf(Locale.ROOT, "run %d/%d with agent:    %6.0f ms wall %6.0f ms CPU, %d classes rewritten,"
+            log.printf(Locale.ROOT, "run %d/%d with agent:    %6.0f ms wall %6.0f ms CPU, %d classes rewritten,"
                     + " transform %.0f ms (%.2f ms per class)%n", r, runs, a.wallMs, a.cpuMs, a.rewritten, a.transformMs,
                     a.transformMs / Math.max(1, a.rewritten));
         }
