@@ -44,6 +44,46 @@ final class ControlFlow {
         return next;
     }
 
+    /** Every instruction's successors, {@link #handlers} included, by instruction index. */
+    static int[][] successors(MethodNode method) {
+        InsnList insns = method.instructions;
+        int n = insns.size();
+        int[][] handlers = allHandlers(method);
+        int[][] successors = new int[n][];
+        for (int at = 0; at < n; at++) {
+            List<Integer> normal = normalSuccessors(insns, at);
+            int[] next = new int[normal.size() + handlers[at].length];
+            for (int k = 0; k < normal.size(); k++) {
+                next[k] = normal.get(k);
+            }
+            System.arraycopy(handlers[at], 0, next, normal.size(), handlers[at].length);
+            successors[at] = next;
+        }
+        return successors;
+    }
+
+    private static final int[] NONE = new int[0];
+
+    /** {@link #handlers} of every instruction at once: each try block is looked up once, not once per instruction. */
+    private static int[][] allHandlers(MethodNode method) {
+        InsnList insns = method.instructions;
+        int[][] handlers = new int[insns.size()][];
+        java.util.Arrays.fill(handlers, NONE);
+        boolean[] caughtAll = new boolean[insns.size()];
+        for (TryCatchBlockNode tcb : method.tryCatchBlocks) {
+            int handler = insns.indexOf(tcb.handler), end = insns.indexOf(tcb.end);
+            for (int at = insns.indexOf(tcb.start); at < end; at++) {
+                if (!caughtAll[at]) {
+                    int[] h = java.util.Arrays.copyOf(handlers[at], handlers[at].length + 1);
+                    h[h.length - 1] = handler;
+                    handlers[at] = h;
+                    caughtAll[at] = tcb.type == null;
+                }
+            }
+        }
+        return handlers;
+    }
+
     /**
      * The handlers an exception thrown at {@code at} may reach. They are tried in table order
      * and a catch-all ends the search: an exception inside a synchronized block reaches outer

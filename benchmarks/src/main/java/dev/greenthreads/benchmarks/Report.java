@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -52,8 +53,8 @@ final class Report {
     private Report() {
     }
 
-    static Path write(Path dir, Run run, Figures figures, ParkedHeap.Results heap, List<Targets.Row> targets,
-            List<String> charts) throws IOException {
+    static Path write(Path dir, Run run, Figures figures, ParkedHeap.Results heap, LoadTime.Summary loadTime,
+            List<Targets.Row> targets, List<String> charts) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# greenthreads benchmark results\n\n");
         if (run.smoke) {
@@ -87,6 +88,7 @@ final class Report {
             familyTable(md, figures, family);
         }
         heapTable(md, heap);
+        loadTimeTable(md, loadTime);
 
         if (!charts.isEmpty()) {
             md.append("## Charts\n\n");
@@ -148,6 +150,22 @@ final class Report {
             md.append(".\n");
         }
         md.append('\n');
+    }
+
+    private static void loadTimeTable(StringBuilder md, LoadTime.Summary s) {
+        if (s == null) {
+            return;
+        }
+        md.append("### load-time rewrite (LoadTime)\n\n");
+        md.append("Medians of child JVMs running LibraryWorkload (Guava, commons-lang3, Jackson), alternately without the agent and "
+                + "with `" + LoadTime.INCLUDE + "`; CPU is the whole process's, JIT compilers included; the transform's time is "
+                + "the agent's own account. Profile and history: `LOAD-TIME.md`.\n\n");
+        md.append("| run | wall | CPU | classes rewritten | transform (wall, CPU) | per class (wall, CPU) |\n|---|---|---|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| without agent | %,.0f ms | %,.0f ms | | | |%n", s.plain().wallMs(), s.plain().cpuMs()));
+        md.append(String.format(Locale.ROOT, "| with agent | %,.0f ms | %,.0f ms | %d of %d | %,.0f ms, %,.0f ms | %.2f ms, %.2f ms |%n",
+                s.agent().wallMs(), s.agent().cpuMs(), s.agent().rewritten(), s.agent().seen(), s.agent().transformMs(),
+                s.agent().transformCpuMs(), s.msPerClass(), s.cpuMsPerClass()));
+        md.append(String.format(Locale.ROOT, "%nwith/without: %.2fx wall, %.2fx CPU%n%n", s.wallRatio(), s.cpuRatio()));
     }
 
     private static void heapTable(StringBuilder md, ParkedHeap.Results heap) {

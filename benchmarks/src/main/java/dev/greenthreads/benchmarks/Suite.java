@@ -58,6 +58,8 @@ public final class Suite {
             "  --include REGEX   only the JMH benchmarks whose name matches (repeatable); the heap harness runs only if",
             "                    a pattern matches \"ParkedHeap\"",
             "  --no-heap         leave out the ParkedHeap harness",
+            "  --no-load-time    leave out LoadTime (whole JVMs with and without the agent, agent/target/greenthreads-agent.jar);",
+            "                    it runs only if no --include is given or one matches \"LoadTime\", and never in --smoke",
             "  -h, --help        this text");
 
     private Suite() {
@@ -69,6 +71,7 @@ public final class Suite {
         Path out = Paths.get("benchmarks", "results");
         final List<String> includes = new ArrayList<>();
         boolean heap = true;
+        boolean loadTime = true;
     }
 
     /** What a run produced. */
@@ -77,6 +80,7 @@ public final class Suite {
         /** "Class.method" of every benchmark that should have run and has no result. */
         final Set<String> failed = new TreeSet<>();
         ParkedHeap.Results heap;
+        LoadTime.Summary loadTime;
         List<Targets.Row> targets;
         Path report;
         Path json;
@@ -105,6 +109,8 @@ public final class Suite {
                 o.smoke = true;
             } else if (a.equals("--no-heap")) {
                 o.heap = false;
+            } else if (a.equals("--no-load-time")) {
+                o.loadTime = false;
             } else if ((a.equals("--out") || a.equals("--include")) && i + 1 < args.length) {
                 String value = args[++i];
                 if (a.equals("--out")) {
@@ -119,6 +125,9 @@ public final class Suite {
         }
         if (!o.includes.isEmpty() && o.includes.stream().noneMatch(p -> Pattern.compile(p).matcher("ParkedHeap").find())) {
             o.heap = false;
+        }
+        if (o.smoke || !o.includes.isEmpty() && o.includes.stream().noneMatch(p -> Pattern.compile(p).matcher("LoadTime").find())) {
+            o.loadTime = false;
         }
         return o;
     }
@@ -186,8 +195,18 @@ public final class Suite {
             outcome.skipped.add("the heap per parked thread (ParkedHeap): not run this time (--no-heap or --include)");
         }
 
+        Path agent = Paths.get(LoadTime.AGENT);
+        if (o.loadTime && Files.isRegularFile(agent)) {
+            log.println("LoadTime: " + LoadTime.RUNS + " whole JVMs each without and with the agent");
+            outcome.loadTime = LoadTime.measure(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                    agent.toString(), LoadTime.RUNS, List.of(), log);
+        } else {
+            outcome.skipped.add("the load-time cost of the rewrite (LoadTime): " + (o.loadTime ? "no agent jar at " + agent
+                    : "not run this time (--smoke, --no-load-time or --include)"));
+        }
+
         Figures figures = new Figures(results);
-        outcome.targets = Targets.evaluate(figures, outcome.heap);
+        outcome.targets = Targets.evaluate(figures, outcome.heap, outcome.loadTime);
         outcome.charts = Charts.draw(o.out, figures, outcome.heap);
         writeHeapJson(o.out.resolve(HEAP_JSON), outcome.heap);
 
@@ -200,7 +219,8 @@ public final class Suite {
             skipped.add(f + ": FAILED, no result (see the console output)");
         }
         run.skipped = skipped;
-        outcome.report = Report.write(o.out, run, figures, outcome.heap, outcome.targets, outcome.charts);
+        outcome.report = Report.write(o.out, run, figures, outcome.heap, outcome.loadTime, outcome.targets,
+                outcome.charts);
         summary(log, run, outcome);
         return outcome;
     }

@@ -4,6 +4,7 @@ import dev.greenthreads.benchmarks.Figures.Family;
 import dev.greenthreads.benchmarks.Figures.Figure;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The performance targets of {@code DESIGN.md}, each checked against the figures of one run:
@@ -38,7 +39,7 @@ final class Targets {
     private Targets() {
     }
 
-    static List<Row> evaluate(Figures f, ParkedHeap.Results heap) {
+    static List<Row> evaluate(Figures f, ParkedHeap.Results heap, LoadTime.Summary loadTime) {
         List<Row> rows = new ArrayList<>();
         Figure startGreen = f.get(Family.START_JOIN, "", "green");
         rows.add(cheaper("create + start + join a trivial thread", "at least 5x cheaper than a virtual thread",
@@ -58,9 +59,26 @@ final class Targets {
                     f.get(Family.REWRITE, "workload=" + workload, "rewritten"), f.get(Family.REWRITE, "workload=" + workload, "plain"),
                     "plain", 1.05));
         }
+        rows.addAll(loadTime(loadTime));
         rows.add(new Row("echo server, 1k and 5k connections", "throughput at least that of virtual threads",
                 Status.NOT_MEASURED, "not part of this suite (the samples' echo server)"));
         return rows;
+    }
+
+    /** Issue 8: the rewrite at class load, per class and as a whole JVM's run (LoadTime). */
+    private static List<Row> loadTime(LoadTime.Summary s) {
+        String perClass = "agent's rewrite at class load (LoadTime)", whole = "whole JVM, Guava + commons-lang3 + Jackson all included";
+        String perTarget = "at most 1 ms CPU per class rewritten", wholeTarget = "at most 1.5x the wall time without the agent";
+        if (s == null) {
+            return List.of(new Row(perClass, perTarget, Status.NOT_MEASURED, "LoadTime did not run"),
+                    new Row(whole, wholeTarget, Status.NOT_MEASURED, "LoadTime did not run"));
+        }
+        return List.of(
+                new Row(perClass, perTarget, s.cpuMsPerClass() <= 1 ? Status.MET : Status.MISSED, String.format(Locale.ROOT,
+                        "%.2f ms CPU (%.2f ms wall) per class, %d classes", s.cpuMsPerClass(), s.msPerClass(), s.agent().rewritten())),
+                new Row(whole, wholeTarget, s.wallRatio() <= 1.5 ? Status.MET : Status.MISSED, String.format(Locale.ROOT,
+                        "%.2fx wall (%.2fx CPU): %.0f ms against %.0f ms", s.wallRatio(), s.cpuRatio(), s.agent().wallMs(),
+                        s.plain().wallMs())));
     }
 
     /** Green must be at least {@code factor} times cheaper than {@code other}. */
