@@ -211,14 +211,16 @@ final class MethodRewriter {
     }
 
     /**
-     * Verification: after every other call, a suspension must not be in progress. If one is,
-     * it passed through the callee, which was not rewritten and so returned as if it had ended;
-     * the error names it before anything else runs on wrong values.
+     * Verification: after every other call that could pass a suspension on, none must be in
+     * progress. If one is, it passed through the callee, which was not rewritten and so returned
+     * as if it had ended; the error names it before anything else runs on wrong values.
      */
-    private void checkOtherCalls(List<MethodInsnNode> sites, int stackSlot, InsnList tail) {
+    private void checkOtherCalls(List<MethodInsnNode> calls, int stackSlot, InsnList tail) {
+        java.util.Set<MethodInsnNode> sites = new java.util.HashSet<>(calls);
         for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
-            if (!(i instanceof MethodInsnNode) || sites.contains(i) || ((MethodInsnNode) i).owner.equals(FS)) {
-                continue;
+            if (!(i instanceof MethodInsnNode) || sites.contains(i) || ((MethodInsnNode) i).owner.equals(FS)
+                    || NeverSuspends.cannotCallBack((MethodInsnNode) i)) {
+                continue; // a JDK method that runs no application code cannot pass a suspension on
             }
             MethodInsnNode call = (MethodInsnNode) i;
             LabelNode failed = new LabelNode();

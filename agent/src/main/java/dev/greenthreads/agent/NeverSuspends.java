@@ -66,7 +66,7 @@ final class NeverSuspends {
     }
 
     /** A JDK method that runs no application code: no receiver or argument of a type the application could implement. */
-    private static boolean cannotCallBack(MethodInsnNode call) {
+    static boolean cannotCallBack(MethodInsnNode call) {
         if (!Suspendability.isPlatform(call.owner) || call.name.charAt(0) == '<' && !call.owner.equals("java/lang/StringBuilder")) {
             return false;
         }
