@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -56,7 +57,7 @@ final class OfflineInstrumenter {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
             process.destroyForcibly().waitFor();
-            Files.writeString(log, "\n(killed after " + TIMEOUT_MINUTES + " minutes)\n", java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(log, "\n(killed after " + TIMEOUT_MINUTES + " minutes)\n", StandardOpenOption.APPEND);
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
         int exit = process.exitValue();
