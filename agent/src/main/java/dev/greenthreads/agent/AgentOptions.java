@@ -50,7 +50,7 @@ final class AgentOptions {
                     case "noverify" -> verify = false;
                     case "trace" -> trace = true;
                     case "dump" -> dump = Paths.get(required(key, value));
-                    case "include" -> include.add(pattern(required(key, value)));
+                    case "include" -> include.add(notPlatform(pattern(required(key, value)), value));
                     case "exclude" -> exclude.add(pattern(required(key, value)));
                     default -> throw new IllegalArgumentException("unknown greenthreads agent option '" + o
                             + "'; the options are verify[=false], noverify, trace, dump=DIR, include=PACKAGE.**, exclude=PACKAGE.**");
@@ -58,6 +58,22 @@ final class AgentOptions {
             }
         }
         return new AgentOptions(verify, trace, dump, List.copyOf(include), List.copyOf(exclude));
+    }
+
+    /**
+     * The JDK's classes load before any agent and are shared by every loader, so they are never
+     * rewritten: a pattern that names them would be silently ignored.
+     */
+    private static String notPlatform(String pattern, String text) {
+        String prefix = pattern.endsWith("/**") ? pattern.substring(0, pattern.length() - 2)
+                : pattern.endsWith("/*") ? pattern.substring(0, pattern.length() - 1) : pattern;
+        if (Suspendability.isPlatform(prefix)) {
+            throw new IllegalArgumentException("greenthreads agent option 'include=" + text + "' names JDK classes, which the"
+                    + " agent never rewrites: the JDK is loaded before any agent, so a suspension can never pass through"
+                    + " its methods. Name your own packages and libraries instead, and keep suspensions out of code that"
+                    + " the JDK calls back (a plain loop instead of forEach or an Iterator's lazy view)");
+        }
+        return pattern;
     }
 
     private static String required(String key, String value) {

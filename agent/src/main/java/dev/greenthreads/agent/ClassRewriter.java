@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +22,6 @@ import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.InvokeDynamicInsnNode;
 import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
-import org.objectweb.asm.tree.analysis.Analyzer;
 import org.objectweb.asm.tree.analysis.AnalyzerException;
 
 /**
@@ -80,13 +81,14 @@ final class ClassRewriter {
         Set<String> neverSuspend = NeverSuspends.in(cn);
 
         List<String> rewritten = new ArrayList<>();
+        Map<String, MethodNode> originals = new HashMap<>();
         boolean changed = false;
         for (int m = 0; m < cn.methods.size(); m++) {
             MethodNode method = cn.methods.get(m);
             String key = method.name + method.desc;
             if (neverSuspend.contains(key)) {
                 if (options.trace && suspendability.isSuspendable(info, method.name, method.desc)) {
-                    Log.info("left " + info.name.replace('/', '.') + "." + method.name + " as it was: it cannot reach a suspension");
+                    Log.info("left " + Log.method(info.name, method.name, method.desc) + " as it was: it cannot reach a suspension");
                 }
                 continue;
             }
@@ -138,12 +140,13 @@ final class ClassRewriter {
             try {
                 rewriter.rewrite(resumable, pinned, reasons);
                 rewritten.add(key);
+                originals.put(key, backup);
                 changed = true;
             } catch (CannotRewrite | AnalyzerException e) {
                 cn.methods.set(m, backup);
                 String reason = e.getMessage();
                 refusals.put(info.name + "." + key, reason);
-                Log.warn("cannot make " + info.name.replace('/', '.') + "." + method.name + " resumable: " + reason
+                Log.warn("cannot make " + Log.method(info.name, method.name, method.desc) + " resumable: " + reason
                         + "; a suspension through it will fail");
             }
         }
@@ -157,22 +160,24 @@ final class ClassRewriter {
         }
         cn.visibleAnnotations.add(marker);
 
-        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
-            @Override
-            protected String getCommonSuperClass(String a, String b) {
-                return hierarchy.commonSuperClass(a, b);
+        byte[] out = write(cn);
+        Map<String, String> failures = verify(info, out, rewritten);
+        if (!failures.isEmpty()) {
+            for (Map.Entry<String, String> failure : failures.entrySet()) {
+                String key = failure.getKey();
+                int paren = key.indexOf('(');
+                cn.methods.set(indexOf(cn, key), originals.get(key));
+                rewritten.remove(key);
+                refusals.put(info.name + "." + key, "its rewrite did not verify (" + failure.getValue() + ")");
+                Log.warn("left " + Log.method(info.name, key.substring(0, paren), key.substring(paren))
+                        + " as it was: its rewrite did not verify: " + failure.getValue() + "; a suspension through it will fail");
             }
-        };
-        cn.accept(writer);
-        byte[] out = writer.toByteArray();
-        String failure = verify(info, out, new HashSet<>(rewritten));
-        if (failure != null) {
-            for (String key : rewritten) {
-                refusals.put(info.name + "." + key, "its rewrite did not verify (" + failure + ")");
+            out = write(cn);
+            if (!verify(info, out, rewritten).isEmpty()) {
+                classesRefused++;
+                Log.warn("left " + info.name.replace('/', '.') + " as it was: its rewrite did not verify");
+                return null;
             }
-            classesRefused++;
-            Log.warn("left " + info.name.replace('/', '.') + " as it was: its rewrite did not verify: " + failure);
-            return null;
         }
         classesRewritten++;
         methodsRewritten += rewritten.size();
@@ -255,8 +260,21 @@ final class ClassRewriter {
         return after;
     }
 
-    /** Null when every rewritten method of the written class verifies, else what failed. */
-    private String verify(ClassInfo info, byte[] out, Set<String> rewritten) {
+    /** The class file of {@code cn}, with stack map frames computed from the class files the hierarchy reads. */
+    private byte[] write(ClassNode cn) {
+        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
+            @Override
+            protected String getCommonSuperClass(String a, String b) {
+                return hierarchy.commonSuperClass(a, b);
+            }
+        };
+        cn.accept(writer);
+        return writer.toByteArray();
+    }
+
+    /** Each rewritten method of the written class that does not verify, by "name(desc)", with what failed. */
+    private Map<String, String> verify(ClassInfo info, byte[] out, List<String> rewritten) {
+        Map<String, String> failures = new LinkedHashMap<>();
         ClassNode cn = new ClassNode();
         new ClassReader(out).accept(cn, ClassReader.SKIP_FRAMES);
         for (MethodNode method : cn.methods) {
@@ -264,12 +282,21 @@ final class ClassRewriter {
                 continue;
             }
             try {
-                new Analyzer<>(new HierarchyVerifier(hierarchy, info)).analyze(cn.name, method);
+                new HierarchyVerifier(hierarchy, info).analyze(cn.name, method);
             } catch (AnalyzerException e) {
-                return method.name + ": " + e.getMessage();
+                failures.put(method.name + method.desc, e.getMessage());
             }
         }
-        return null;
+        return failures;
+    }
+
+    private static int indexOf(ClassNode cn, String nameAndDesc) {
+        for (int m = 0; m < cn.methods.size(); m++) {
+            if ((cn.methods.get(m).name + cn.methods.get(m).desc).equals(nameAndDesc)) {
+                return m;
+            }
+        }
+        throw new IllegalStateException("no method " + nameAndDesc + " in " + cn.name);
     }
 
     private static MethodNode copy(MethodNode method) {

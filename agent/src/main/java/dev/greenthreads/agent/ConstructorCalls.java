@@ -1,7 +1,8 @@
 package dev.greenthreads.agent;
 
+import dev.greenthreads.agent.HierarchyVerifier.Uninitialised;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,12 +15,9 @@ import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
 import org.objectweb.asm.tree.TypeInsnNode;
 import org.objectweb.asm.tree.VarInsnNode;
-import org.objectweb.asm.tree.analysis.Analyzer;
 import org.objectweb.asm.tree.analysis.AnalyzerException;
-import org.objectweb.asm.tree.analysis.BasicInterpreter;
 import org.objectweb.asm.tree.analysis.BasicValue;
 import org.objectweb.asm.tree.analysis.Frame;
-import org.objectweb.asm.tree.analysis.Interpreter;
 
 /**
  * {@code new T(f(), g())} compiles to {@code NEW T; DUP; f(); g(); INVOKESPECIAL T.<init>}: when
@@ -34,101 +32,19 @@ final class ConstructorCalls {
     private ConstructorCalls() {
     }
 
-    /** An uninitialised reference, told apart by the NEW that made it. */
-    private static final class Uninitialised extends BasicValue {
-        final TypeInsnNode origin;
-
-        Uninitialised(TypeInsnNode origin) {
-            super(Type.getObjectType(origin.desc));
-            this.origin = origin;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return this == o;
-        }
-
-        @Override
-        public int hashCode() {
-            return System.identityHashCode(this);
-        }
-    }
-
-    private static final class Tracking extends BasicInterpreter {
-        Tracking() {
-            super(Opcodes.ASM9);
-        }
-
-        @Override
-        public BasicValue newOperation(AbstractInsnNode insn) throws AnalyzerException {
-            return insn.getOpcode() == Opcodes.NEW ? new Uninitialised((TypeInsnNode) insn) : super.newOperation(insn);
-        }
-
-        @Override
-        public BasicValue merge(BasicValue a, BasicValue b) {
-            if (a == b) {
-                return a;
-            }
-            if (a instanceof Uninitialised || b instanceof Uninitialised) {
-                return BasicValue.UNINITIALIZED_VALUE;
-            }
-            return super.merge(a, b);
-        }
-    }
-
-    /** A frame that marks every copy of a reference initialised once its constructor ran. */
-    private static final class InitFrame extends Frame<BasicValue> {
-        InitFrame(int locals, int stack) {
-            super(locals, stack);
-        }
-
-        InitFrame(Frame<? extends BasicValue> frame) {
-            super(frame);
-        }
-
-        @Override
-        public void execute(AbstractInsnNode insn, Interpreter<BasicValue> interpreter) throws AnalyzerException {
-            BasicValue receiver = null;
-            if (insn.getOpcode() == Opcodes.INVOKESPECIAL && ((MethodInsnNode) insn).name.equals("<init>")) {
-                int args = Type.getArgumentTypes(((MethodInsnNode) insn).desc).length;
-                receiver = getStack(getStackSize() - args - 1);
-            }
-            super.execute(insn, interpreter);
-            if (receiver instanceof Uninitialised) {
-                for (int i = 0; i < getLocals(); i++) {
-                    if (getLocal(i) == receiver) {
-                        setLocal(i, BasicValue.REFERENCE_VALUE);
-                    }
-                }
-                for (int i = 0; i < getStackSize(); i++) {
-                    if (getStack(i) == receiver) {
-                        setStack(i, BasicValue.REFERENCE_VALUE);
-                    }
-                }
-            }
-        }
-    }
-
     /** Rewrites the constructor calls whose arguments contain one of {@code suspendableCalls}. */
-    static void moveAllocations(String owner, MethodNode method, Set<? extends AbstractInsnNode> suspendableCalls)
-            throws AnalyzerException, CannotRewrite {
-        Analyzer<BasicValue> analyzer = new Analyzer<>(new Tracking()) {
-            @Override
-            protected Frame<BasicValue> newFrame(int locals, int stack) {
-                return new InitFrame(locals, stack);
-            }
-
-            @Override
-            protected Frame<BasicValue> newFrame(Frame<? extends BasicValue> frame) {
-                return new InitFrame(frame);
-            }
-        };
-        Frame<BasicValue>[] frames = analyzer.analyze(owner, method);
+    static void moveAllocations(HierarchyVerifier verifier, String owner, MethodNode method,
+                                Set<? extends AbstractInsnNode> suspendableCalls) throws AnalyzerException, CannotRewrite {
+        if (suspendableCalls.isEmpty() || !allocates(method)) {
+            return;
+        }
+        Frame<BasicValue>[] frames = verifier.analyze(owner, method);
         InsnList insns = method.instructions;
-        Map<TypeInsnNode, MethodInsnNode> moves = new IdentityHashMap<>();
-        for (AbstractInsnNode call : suspendableCalls) {
+        // In instruction order, so that the same class file always gets the same new locals.
+        Map<TypeInsnNode, MethodInsnNode> moves = new LinkedHashMap<>();
+        for (AbstractInsnNode call = insns.getFirst(); call != null; call = call.getNext()) {
             Frame<BasicValue> f = frames[insns.indexOf(call)];
-            if (f == null) {
+            if (f == null || !suspendableCalls.contains(call)) {
                 continue;
             }
             for (int i = 0; i < f.getStackSize(); i++) {
@@ -190,5 +106,14 @@ final class ConstructorCalls {
             });
         }
         edits.forEach(Runnable::run);
+    }
+
+    private static boolean allocates(MethodNode method) {
+        for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i.getOpcode() == Opcodes.NEW) {
+                return true;
+            }
+        }
+        return false;
     }
 }

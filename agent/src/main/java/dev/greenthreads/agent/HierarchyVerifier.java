@@ -1,28 +1,162 @@
 package dev.greenthreads.agent;
 
 import dev.greenthreads.agent.ClassHierarchy.ClassInfo;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.TypeInsnNode;
+import org.objectweb.asm.tree.analysis.Analyzer;
+import org.objectweb.asm.tree.analysis.AnalyzerException;
+import org.objectweb.asm.tree.analysis.BasicValue;
+import org.objectweb.asm.tree.analysis.Frame;
+import org.objectweb.asm.tree.analysis.Interpreter;
 import org.objectweb.asm.tree.analysis.SimpleVerifier;
 
 /**
- * ASM's {@link SimpleVerifier} answering from class files instead of loaded classes. Interfaces
- * are treated as the JVM's verifier treats them: anything may be assigned to one.
+ * ASM's {@link SimpleVerifier} answering from class files instead of loaded classes, and
+ * tracking objects under construction as the JVM's verifier does. Interfaces are treated as
+ * the JVM treats them: anything may be assigned to one.
+ *
+ * <p>An object between its {@code NEW} and its constructor call is an {@link Uninitialised}
+ * value, one per {@code NEW} instruction however often the analysis reaches it, so that two
+ * paths carrying the same allocation merge into it and paths carrying different ones merge
+ * into an unusable value. Such a value may only be copied, stored, and passed as the receiver
+ * of its constructor, after which every copy of it is initialised. ASM's own verifier types it
+ * as initialised, which let a rewrite that saved one across a suspension pass unnoticed.
  */
 final class HierarchyVerifier extends SimpleVerifier {
 
     private static final Type OBJECT = Type.getObjectType("java/lang/Object");
 
+    /** The JVM's {@code uninitialized(origin)}: the object made by one NEW, before its constructor ran. */
+    static final class Uninitialised extends BasicValue {
+        final TypeInsnNode origin;
+
+        private Uninitialised(TypeInsnNode origin) {
+            super(Type.getObjectType(origin.desc));
+            this.origin = origin;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return this == o;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
+    }
+
     private final ClassHierarchy hierarchy;
+    private final Map<AbstractInsnNode, Uninitialised> allocations = new IdentityHashMap<>();
 
     HierarchyVerifier(ClassHierarchy hierarchy, ClassInfo current) {
         super(Opcodes.ASM9, Type.getObjectType(current.name),
                 current.superName == null ? null : Type.getObjectType(current.superName),
                 interfaces(current), current.isInterface());
         this.hierarchy = hierarchy;
+    }
+
+    /** The frame before each instruction of {@code method} (null where unreachable). */
+    Frame<BasicValue>[] analyze(String owner, MethodNode method) throws AnalyzerException {
+        allocations.clear();
+        return new Analyzer<>(this) {
+            @Override
+            protected Frame<BasicValue> newFrame(int locals, int stack) {
+                return new InitialisingFrame(locals, stack);
+            }
+
+            @Override
+            protected Frame<BasicValue> newFrame(Frame<? extends BasicValue> frame) {
+                return new InitialisingFrame(frame);
+            }
+        }.analyze(owner, method);
+    }
+
+    @Override
+    public BasicValue newOperation(AbstractInsnNode insn) throws AnalyzerException {
+        if (insn.getOpcode() == Opcodes.NEW) {
+            return allocations.computeIfAbsent(insn, i -> new Uninitialised((TypeInsnNode) i));
+        }
+        return super.newOperation(insn);
+    }
+
+    @Override
+    public BasicValue naryOperation(AbstractInsnNode insn, List<? extends BasicValue> values) throws AnalyzerException {
+        if (insn.getOpcode() == Opcodes.INVOKESPECIAL && ((MethodInsnNode) insn).name.equals("<init>")
+                && values.get(0) instanceof Uninitialised) {
+            Uninitialised receiver = (Uninitialised) values.get(0);
+            if (!receiver.origin.desc.equals(((MethodInsnNode) insn).owner)) {
+                throw new AnalyzerException(insn, "a constructor of " + ((MethodInsnNode) insn).owner
+                        + " called on an object created as " + receiver.origin.desc);
+            }
+            List<BasicValue> initialised = new ArrayList<>(values);
+            initialised.set(0, newValue(receiver.getType()));
+            return super.naryOperation(insn, initialised);
+        }
+        return super.naryOperation(insn, values);
+    }
+
+    @Override
+    public BasicValue merge(BasicValue a, BasicValue b) {
+        if (a == b) {
+            return a;
+        }
+        if (a instanceof Uninitialised || b instanceof Uninitialised) {
+            return BasicValue.UNINITIALIZED_VALUE;
+        }
+        return super.merge(a, b);
+    }
+
+    /** An object under construction, or an unusable value, is no instance of anything. */
+    @Override
+    protected boolean isSubTypeOf(BasicValue value, BasicValue expected) {
+        if (value instanceof Uninitialised || value.getType() == null) {
+            return false;
+        }
+        return super.isSubTypeOf(value, expected);
+    }
+
+    /** A frame in which a constructor call initialises every copy of its receiver. */
+    private static final class InitialisingFrame extends Frame<BasicValue> {
+        InitialisingFrame(int locals, int stack) {
+            super(locals, stack);
+        }
+
+        InitialisingFrame(Frame<? extends BasicValue> frame) {
+            super(frame);
+        }
+
+        @Override
+        public void execute(AbstractInsnNode insn, Interpreter<BasicValue> interpreter) throws AnalyzerException {
+            BasicValue receiver = null;
+            if (insn.getOpcode() == Opcodes.INVOKESPECIAL && ((MethodInsnNode) insn).name.equals("<init>")) {
+                receiver = getStack(getStackSize() - Type.getArgumentTypes(((MethodInsnNode) insn).desc).length - 1);
+            }
+            super.execute(insn, interpreter);
+            if (receiver instanceof Uninitialised) {
+                BasicValue initialised = interpreter.newValue(receiver.getType());
+                for (int i = 0; i < getLocals(); i++) {
+                    if (getLocal(i) == receiver) {
+                        setLocal(i, initialised);
+                    }
+                }
+                for (int i = 0; i < getStackSize(); i++) {
+                    if (getStack(i) == receiver) {
+                        setStack(i, initialised);
+                    }
+                }
+            }
+        }
     }
 
     private static List<Type> interfaces(ClassInfo current) {

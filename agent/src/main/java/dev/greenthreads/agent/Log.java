@@ -13,4 +13,14 @@ final class Log {
     static void warn(String message) {
         System.err.println("[greenthreads] WARNING: " + message);
     }
+
+    /** "com.example.Owner.name(int, java.lang.String)": a method as a reader tells overloads apart. */
+    static String method(String owner, String name, String desc) {
+        StringBuilder b = new StringBuilder(owner.replace('/', '.')).append('.').append(name).append('(');
+        org.objectweb.asm.Type[] parameters = org.objectweb.asm.Type.getArgumentTypes(desc);
+        for (int i = 0; i < parameters.length; i++) {
+            b.append(i == 0 ? "" : ", ").append(parameters[i].getClassName());
+        }
+        return b.append(')').toString();
+    }
 }

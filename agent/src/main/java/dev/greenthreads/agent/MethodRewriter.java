@@ -18,7 +18,6 @@ import org.objectweb.asm.tree.TableSwitchInsnNode;
 import org.objectweb.asm.tree.TryCatchBlockNode;
 import org.objectweb.asm.tree.TypeInsnNode;
 import org.objectweb.asm.tree.VarInsnNode;
-import org.objectweb.asm.tree.analysis.Analyzer;
 import org.objectweb.asm.tree.analysis.AnalyzerException;
 import org.objectweb.asm.tree.analysis.BasicValue;
 import org.objectweb.asm.tree.analysis.Frame;
@@ -118,16 +117,17 @@ final class MethodRewriter {
             }
         }
         if (resumable && (!sites.isEmpty() || verify && hasCalls())) {
-            ConstructorCalls.moveAllocations(owner.name, method, new java.util.HashSet<>(sites));
-            makeResumable(sites);
+            HierarchyVerifier verifier = new HierarchyVerifier(hierarchy, owner);
+            ConstructorCalls.moveAllocations(verifier, owner.name, method, new java.util.HashSet<>(sites));
+            makeResumable(verifier, sites);
         }
         for (int i = 0; i < pinned.size(); i++) {
             pin(method, pinned.get(i), reasons.get(i));
         }
     }
 
-    private void makeResumable(List<MethodInsnNode> calls) throws AnalyzerException, CannotRewrite {
-        Frame<BasicValue>[] frames = new Analyzer<>(new HierarchyVerifier(hierarchy, owner)).analyze(owner.name, method);
+    private void makeResumable(HierarchyVerifier verifier, List<MethodInsnNode> calls) throws AnalyzerException, CannotRewrite {
+        Frame<BasicValue>[] frames = verifier.analyze(owner.name, method);
         Liveness liveness = Liveness.of(method);
         int stackSlot = method.maxLocals, indexSlot = stackSlot + 1, tempBase = stackSlot + 2;
         boolean thisReassigned = false;
@@ -155,6 +155,9 @@ final class MethodRewriter {
                     l += v.getSize() - 1;
                     continue;
                 }
+                if (v instanceof HierarchyVerifier.Uninitialised) {
+                    throw underConstruction((HierarchyVerifier.Uninitialised) v, "local variable " + l, call);
+                }
                 s.slots.add(l);
                 s.types.add(v);
                 count(s, v);
@@ -167,6 +170,9 @@ final class MethodRewriter {
                 if (v.getType() == null) {
                     throw new CannotRewrite("the operand stack holds an unusable value under a suspendable call at line "
                             + line(call));
+                }
+                if (v instanceof HierarchyVerifier.Uninitialised) {
+                    throw underConstruction((HierarchyVerifier.Uninitialised) v, "operand stack", call);
                 }
                 s.stack.add(v);
                 s.temps.add(temp);
@@ -194,6 +200,14 @@ final class MethodRewriter {
         insns.add(tail);
         insns.insert(prologue(sites, stackSlot));
         method.maxLocals = tempBase + maxTemps;
+    }
+
+    /** The JVM lets no object under construction be saved: its constructor must run before the call. */
+    private CannotRewrite underConstruction(HierarchyVerifier.Uninitialised v, String where, MethodInsnNode call) {
+        return new CannotRewrite("the object created by new " + v.origin.desc.replace('/', '.') + " at line " + line(v.origin)
+                + " is still under construction in its " + where + " across the suspendable call of "
+                + call.owner.replace('/', '.') + "." + call.name + " at line " + line(call)
+                + "; compute that call's result into a local variable before the new");
     }
 
     /**

@@ -41,4 +41,15 @@ class AgentOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("include="));
         assertTrue(e.getMessage().contains("include=..."), e.getMessage());
     }
+
+    @Test
+    void includingAJdkPackageIsAnErrorThatSaysWhy() {
+        for (String jdk : new String[] {"java.util.**", "java.util.*", "javax.net.ssl.**", "jdk.internal.**"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> AgentOptions.parse("include=" + jdk));
+            assertTrue(e.getMessage().startsWith("greenthreads agent option 'include=" + jdk + "' names JDK classes"),
+                    e.getMessage());
+        }
+        assertTrue(AgentOptions.parse("include=javalin.**").included("javalin/Server"), "only the JDK's own packages");
+    }
 }

@@ -1,5 +1,6 @@
 package dev.greenthreads.agent;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -17,7 +18,10 @@ import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.AnnotationNode;
+import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
 
 /** The class-level pipeline on hand-built class files: what it rewrites, refuses and leaves alone. */
 class ClassRewriterTest {
@@ -84,6 +88,98 @@ class ClassRewriterTest {
         assertEquals(1, rewriter.methodsRewritten);
     }
 
+    /**
+     * The minimal case of a VerifyError found in real libraries: an if/else leaving different
+     * local types, then {@code return new StringBuilder(suspends())}. The allocation must be
+     * moved after the call, and the rewritten method must check as the JVM would.
+     */
+    @Test
+    void anAllocationAfterBranchesWithDifferentLocalsIsMovedAfterTheSuspendableCall() throws Exception {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Branchy", null, "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "make", "(Z)Ljava/lang/Object;", null, null);
+        mv.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        mv.visitCode();
+        Label otherwise = new Label(), join = new Label();
+        mv.visitVarInsn(Opcodes.ILOAD, 0);
+        mv.visitJumpInsn(Opcodes.IFEQ, otherwise);
+        mv.visitLdcInsn("text");
+        mv.visitVarInsn(Opcodes.ASTORE, 1);
+        mv.visitJumpInsn(Opcodes.GOTO, join);
+        mv.visitLabel(otherwise);
+        mv.visitInsn(Opcodes.ICONST_1);
+        mv.visitVarInsn(Opcodes.ISTORE, 1);
+        mv.visitLabel(join);
+        mv.visitTypeInsn(Opcodes.NEW, "java/lang/StringBuilder");
+        mv.visitInsn(Opcodes.DUP);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+        mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/StringBuilder", "<init>", "()V", false);
+        mv.visitInsn(Opcodes.ARETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+
+        byte[] out = rewriter.rewrite(cw.toByteArray());
+        assertNotNull(out, "left as it was: " + refusals);
+        ClassNode cn = new ClassNode();
+        new ClassReader(out).accept(cn, 0);
+        MethodNode make = cn.methods.stream().filter(m -> m.name.equals("make")).findFirst().orElseThrow();
+        int suspend = -1, allocation = -1;
+        for (AbstractInsnNode i = make.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i instanceof MethodInsnNode && ((MethodInsnNode) i).name.equals(Names.SUSPEND) && suspend < 0) {
+                suspend = make.instructions.indexOf(i);
+            } else if (i.getOpcode() == Opcodes.NEW && allocation < 0) {
+                allocation = make.instructions.indexOf(i);
+            }
+        }
+        assertTrue(suspend >= 0 && allocation > suspend, "new StringBuilder moved after the call");
+        new HierarchyVerifier(hierarchy, hierarchy.get("test/Branchy")).analyze(cn.name, make);
+    }
+
+    /** {@code new StringBuilder(text())} four times in one method, {@code text} suspendable. */
+    private static byte[] manyAllocations() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Many", null, "java/lang/Object", null);
+        MethodVisitor text = cw.visitMethod(Opcodes.ACC_STATIC, "text", "()Ljava/lang/String;", null, null);
+        text.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        text.visitCode();
+        text.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+        text.visitLdcInsn("t");
+        text.visitInsn(Opcodes.ARETURN);
+        text.visitMaxs(0, 0);
+        text.visitEnd();
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "make", "()V", null, null);
+        mv.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        mv.visitCode();
+        for (int i = 0; i < 4; i++) {
+            mv.visitTypeInsn(Opcodes.NEW, "java/lang/StringBuilder");
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "test/Many", "text", "()Ljava/lang/String;", false);
+            mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/StringBuilder", "<init>", "(Ljava/lang/String;)V", false);
+            mv.visitVarInsn(Opcodes.ASTORE, i);
+        }
+        mv.visitInsn(Opcodes.RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    @Test
+    void theSameClassFileIsAlwaysRewrittenToTheSameBytes() {
+        byte[] input = manyAllocations(), first = null;
+        for (int run = 0; run < 20; run++) {
+            ClassHierarchy fresh = new ClassHierarchy(classes::get);
+            byte[] out = new ClassRewriter(fresh, new Suspendability(fresh, options, ConcurrentHashMap.newKeySet()), options,
+                    new ConcurrentHashMap<>()).rewrite(input);
+            assertNotNull(out);
+            if (first == null) {
+                first = out;
+            }
+            assertArrayEquals(first, out, "run " + run + " differs from the first");
+        }
+    }
+
     @Test
     void rewritingTwiceIsHarmless() {
         byte[] once = rewriter.rewrite(fixture(Opcodes.V17, false));
@@ -102,7 +198,7 @@ class ClassRewriterTest {
     @Test
     void aMethodWithSubroutinesIsRefusedWithTheReasonRecorded() {
         String log = captureStderr(() -> assertNull(rewriter.rewrite(fixture(Opcodes.V1_5, true))));
-        assertTrue(log.contains("cannot make test.Fixture.work resumable: it uses JSR/RET"), log);
+        assertTrue(log.contains("cannot make test.Fixture.work(int) resumable: it uses JSR/RET"), log);
         assertTrue(refusals.get("test/Fixture.work(I)I").contains("JSR/RET"), refusals.toString());
     }
 

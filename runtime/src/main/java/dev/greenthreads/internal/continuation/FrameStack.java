@@ -359,12 +359,28 @@ public final class FrameStack {
         } else {
             abandonUnwind();
         }
-        return new IllegalStateException("a green thread " + (resuming ? "resumed through " : "suspended in " + suspendedIn
-                + " and the suspension passed through ") + target + ", called at " + site.substring(0, site.lastIndexOf(" calling "))
-                + ", which is not suspendable and so was not rewritten"
+        String what = "a green thread " + (resuming ? "resumed through " : "suspended in " + suspendedIn
+                + " and the suspension passed through ") + target + ", called at " + site.substring(0, site.lastIndexOf(" calling "));
+        if (isJdk(target.substring(0, target.lastIndexOf('.')))) {
+            return new IllegalStateException(what + ", which is JDK code. The agent never rewrites the JDK (it is loaded"
+                    + " before any agent), so a call of a JDK method is never a place where a green thread can suspend, even"
+                    + " when the call reaches suspendable code such as a lambda or a rewritten implementation of a JDK"
+                    + " interface. Call the suspendable code directly instead of through " + target
+                    + " (a plain loop instead of forEach, a stream or an Iterator's lazy view)");
+        }
+        return new IllegalStateException(what + ", which is not suspendable and so was not rewritten"
                 + (reason != null ? " (" + reason + ")" : "") + ". Mark " + target
-                + " @Suspendable (or name its package with the agent option include=...); JDK methods such as"
-                + " List.forEach cannot suspend: use a plain loop");
+                + " @Suspendable (or name its package with the agent option include=...)");
+    }
+
+    /** Whether a class is the JDK's: the platform class loader, which sees no application class, finds it. */
+    private static boolean isJdk(String className) {
+        try {
+            Class.forName(className, false, ClassLoader.getPlatformClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** Rewritten code at a call site that must not suspend (monitor held, constructor, initialiser). */

@@ -2,6 +2,7 @@ package dev.greenthreads.internal.continuation;
 
 import static dev.greenthreads.internal.continuation.Driver.pause;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -126,6 +127,31 @@ class RefusalTest {
         }));
         assertTrue(message.contains("forEach"), message);
         assertTrue(ran.size() <= 2, "the JDK method was stopped at its next call into suspendable code: " + ran);
+    }
+
+    /** A rewritten implementation of a JDK interface, as a library's lazy view is under include=. */
+    static final class SuspendingIterator implements java.util.Iterator<Integer> {
+        @Override
+        public boolean hasNext() {
+            return true;
+        }
+
+        @Suspendable
+        @Override
+        public Integer next() {
+            pause();
+            return 1;
+        }
+    }
+
+    @Test
+    void suspendingThroughAJdkInterfaceSaysTheJdkCannotBeRewrittenAndWhatToDoInstead() {
+        java.util.Iterator<Integer> iterator = new SuspendingIterator();
+        String message = failure(driver, () -> iterator.next());
+        assertTrue(message.contains("passed through java.util.Iterator.next, called at"), message);
+        assertTrue(message.contains("which is JDK code"), message);
+        assertTrue(message.contains("Call the suspendable code directly instead of through java.util.Iterator.next"), message);
+        assertFalse(message.contains("Mark java.util.Iterator.next"), "a remedy that cannot work: " + message);
     }
 
     /** Like JUnit's assertThrows: runs {@code r}, which it expects to throw; not suspendable, so not rewritten. */

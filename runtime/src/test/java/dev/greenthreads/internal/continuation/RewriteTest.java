@@ -76,6 +76,34 @@ class RewriteTest {
         assertEquals(List.of("2a!", List.of("b", "c!")), seen);
     }
 
+    /**
+     * The branches leave a String and an int in the same local, so the analysis visits the
+     * allocation twice: it must still be recognised as one object and moved after the call.
+     */
+    static Object sink;
+
+    @Suspendable
+    static Point pointAfterBranches(boolean text) {
+        if (text) {
+            String s = "s";
+            sink = s;
+        } else {
+            int n = 7;
+            sink = n;
+        }
+        return new Point(f(1), g("b"));
+    }
+
+    @Test
+    void anAllocationReachedFromBranchesWithDifferentLocalsIsMovedOnce() throws Exception {
+        driver.run(() -> {
+            Point a = pointAfterBranches(true), b = pointAfterBranches(false);
+            seen.add(a.x + a.y);
+            seen.add(b.x + b.y);
+        });
+        assertEquals(List.of("2b!", "2b!"), seen);
+    }
+
     @Test
     void localsOfEveryTypeSurviveASuspension() throws Exception {
         driver.run(() -> {
