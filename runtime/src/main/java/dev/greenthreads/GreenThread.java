@@ -53,7 +53,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Every method between the body and a call that parks must be {@link Suspendable} (the body of
  * a {@link SuspendableRunnable} or {@link SuspendableCallable} is). The agent rewrites those
- * methods; see {@code API.md}.
+ * methods; the README's "How a suspension works" and the package documentation of
+ * {@code dev.greenthreads.internal.continuation} say how.
  *
  * @param <V> the type of the value the body returns ({@code Void} for a runnable)
  */

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Handle;
+import org.objectweb.asm.MethodTooLargeException;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.AbstractInsnNode;
@@ -160,18 +161,11 @@ final class ClassRewriter {
         }
         cn.visibleAnnotations.add(marker);
 
-        byte[] out = write(cn);
+        byte[] out = writeLeavingTooLargeMethods(cn, info, rewritten, originals);
         Map<String, String> failures = verify(info, out, rewritten);
         if (!failures.isEmpty()) {
-            for (Map.Entry<String, String> failure : failures.entrySet()) {
-                String key = failure.getKey();
-                int paren = key.indexOf('(');
-                cn.methods.set(indexOf(cn, key), originals.get(key));
-                rewritten.remove(key);
-                refusals.put(info.name + "." + key, "its rewrite did not verify (" + failure.getValue() + ")");
-                Log.warn("left " + Log.method(info.name, key.substring(0, paren), key.substring(paren))
-                        + " as it was: its rewrite did not verify: " + failure.getValue() + "; a suspension through it will fail");
-            }
+            failures.forEach((key, failure) -> leaveAsItWas(cn, info, key, "its rewrite did not verify (" + failure + ")",
+                    rewritten, originals));
             out = write(cn);
             if (!verify(info, out, rewritten).isEmpty()) {
                 classesRefused++;
@@ -258,6 +252,34 @@ final class ClassRewriter {
             }
         }
         return after;
+    }
+
+    /** Writes {@code cn}, putting back as it was each rewritten method that the rewrite made too large for the JVM. */
+    private byte[] writeLeavingTooLargeMethods(ClassNode cn, ClassInfo info, List<String> rewritten,
+                                               Map<String, MethodNode> originals) {
+        while (true) {
+            try {
+                return write(cn);
+            } catch (MethodTooLargeException e) {
+                String key = e.getMethodName() + e.getDescriptor();
+                if (!rewritten.contains(key)) {
+                    throw e;
+                }
+                leaveAsItWas(cn, info, key, "its rewritten code would exceed the JVM's limit of 64 KB for one method;"
+                        + " split it into smaller methods", rewritten, originals);
+            }
+        }
+    }
+
+    /** Puts back the original of a rewritten method, and says why. */
+    private void leaveAsItWas(ClassNode cn, ClassInfo info, String key, String reason, List<String> rewritten,
+                              Map<String, MethodNode> originals) {
+        int paren = key.indexOf('(');
+        cn.methods.set(indexOf(cn, key), originals.get(key));
+        rewritten.remove(key);
+        refusals.put(info.name + "." + key, reason);
+        Log.warn("left " + Log.method(info.name, key.substring(0, paren), key.substring(paren)) + " as it was: " + reason
+                + "; a suspension through it will fail");
     }
 
     /** The class file of {@code cn}, with stack map frames computed from the class files the hierarchy reads. */

@@ -24,8 +24,12 @@ import org.objectweb.asm.tree.analysis.Frame;
  * {@code f} suspends, two uninitialised references sit on the operand stack, and the JVM allows
  * them nowhere but there. This pass moves {@code NEW; DUP} of such calls to just before the
  * constructor call, after the arguments have been computed and spilled to fresh locals. The
- * object is then created after the arguments instead of before: only a constructor call whose
- * arguments suspend changes, and an allocation has no effect a program can observe.
+ * object is then created after the arguments instead of before. Only constructor calls whose
+ * arguments suspend change, and of that change a program can observe one thing: when {@code T}
+ * is not initialised yet, {@code NEW} runs its static initialiser, which now runs after the
+ * arguments are computed instead of before, against the order of JLS 15.9.4. Only an initialiser
+ * with side effects that the arguments observe can tell; forcing the initialisation first would
+ * cost a look-up on every call, so the rewrite accepts the difference.
  */
 final class ConstructorCalls {
 

@@ -21,7 +21,8 @@ import org.objectweb.asm.tree.analysis.Interpreter;
 import org.objectweb.asm.tree.analysis.SimpleVerifier;
 
 /**
- * ASM's {@link SimpleVerifier} answering from class files instead of loaded classes, and
+ * ASM's {@link SimpleVerifier} answering from class files instead of loaded classes (it never
+ * loads one; a class whose file cannot be found is assumed to fit wherever it is used), and
  * tracking objects under construction as the JVM's verifier does. Interfaces are treated as
  * the JVM treats them: anything may be assigned to one.
  *
@@ -117,11 +118,18 @@ final class HierarchyVerifier extends SimpleVerifier {
         return super.merge(a, b);
     }
 
-    /** An object under construction, or an unusable value, is no instance of anything. */
+    /**
+     * An object under construction, or an unusable value, is no instance of anything. References
+     * are answered from the class files alone: ASM's fallback would load the expected class.
+     */
     @Override
     protected boolean isSubTypeOf(BasicValue value, BasicValue expected) {
         if (value instanceof Uninitialised || value.getType() == null) {
             return false;
+        }
+        int sort = expected.getType().getSort(), valueSort = value.getType().getSort();
+        if ((sort == Type.OBJECT || sort == Type.ARRAY) && (valueSort == Type.OBJECT || valueSort == Type.ARRAY)) {
+            return value.getType().getInternalName().equals("null") || isAssignableFrom(expected.getType(), value.getType());
         }
         return super.isSubTypeOf(value, expected);
     }
@@ -163,6 +171,12 @@ final class HierarchyVerifier extends SimpleVerifier {
         return Arrays.stream(current.interfaces).map(Type::getObjectType).collect(Collectors.toList());
     }
 
+    /** Never: loading a class from inside a transformer could run its initialiser or deadlock. */
+    @Override
+    protected Class<?> getClass(Type type) {
+        throw new IllegalStateException("the agent never loads " + type.getClassName() + " to analyse a method");
+    }
+
     @Override
     protected boolean isInterface(Type type) {
         ClassInfo info = hierarchy.get(type.getInternalName());
@@ -198,8 +212,9 @@ final class HierarchyVerifier extends SimpleVerifier {
             String n = target.getInternalName();
             return n.equals("java/lang/Cloneable") || n.equals("java/io/Serializable");
         }
-        if (isInterface(target)) {
-            return true;
+        if (isInterface(target) || hierarchy.get(target.getInternalName()) == null
+                || hierarchy.get(value.getInternalName()) == null) {
+            return true; // a class that is not there: only the JVM, loading it, could tell; the original code is trusted
         }
         return hierarchy.isSubtype(value.getInternalName(), target.getInternalName());
     }

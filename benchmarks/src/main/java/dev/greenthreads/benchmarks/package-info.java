@@ -4,7 +4,7 @@
  *
  * <h2>What lives here</h2>
  * <ul>
- *   <li><b>JMH benchmarks</b>, one class per figure of {@code DESIGN.md}, each with the methods
+ *   <li><b>JMH benchmarks</b>, one class per figure the project has a target for, each with the methods
  *       {@code green}, {@code virtual} and {@code platform} (the names the suite relies on):
  *       {@link dev.greenthreads.benchmarks.StartJoinBenchmark},
  *       {@link dev.greenthreads.benchmarks.YieldBenchmark},
@@ -22,7 +22,7 @@
  *   <li><b>The suite</b>: {@link dev.greenthreads.benchmarks.Suite} runs everything (JMH
  *       programmatically, console progress through {@link dev.greenthreads.benchmarks.ProgressFormat}),
  *       then {@link dev.greenthreads.benchmarks.Figures} normalises the results per operation,
- *       {@link dev.greenthreads.benchmarks.Targets} checks them against {@code DESIGN.md},
+ *       {@link dev.greenthreads.benchmarks.Targets} checks them against the targets it lists,
  *       {@link dev.greenthreads.benchmarks.Report} writes {@code RESULTS.md} and
  *       {@link dev.greenthreads.benchmarks.Charts} the PNGs (JFreeChart).</li>
  * </ul>

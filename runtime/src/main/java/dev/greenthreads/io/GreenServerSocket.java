@@ -57,19 +57,12 @@ public final class GreenServerSocket implements Closeable {
      */
     public static GreenServerSocket bind(SocketAddress local, int backlog) throws IOException {
         ServerSocketChannel channel = ServerSocketChannel.open();
-        try {
+        return Registration.closingOnFailure(channel, () -> {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             channel.bind(local, Math.max(backlog, 0));
             channel.configureBlocking(false);
             return new GreenServerSocket(channel, new Registration(Poller.shared(), channel));
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                channel.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        });
     }
 
     /**

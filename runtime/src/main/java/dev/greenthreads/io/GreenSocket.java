@@ -151,17 +151,10 @@ public final class GreenSocket implements Closeable {
 
     /** Wraps an accepted channel (non-blocking already); closes it if that fails. */
     static GreenSocket accepted(SocketChannel channel, Poller poller) throws IOException {
-        try {
+        return Registration.closingOnFailure(channel, () -> {
             channel.configureBlocking(false);
             return new GreenSocket(channel, new Registration(poller, channel));
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                channel.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        });
     }
 
     // ------------------------------------------------------------------------------------

@@ -41,10 +41,8 @@ import java.util.function.Consumer;
  *       does not wait for its queue to drain, and so that the poller thread sees carriers
  *       polling and stays out. The strands it woke earlier are most likely still queued, so
  *       the readiness it finds nobody waiting for stays watched; the price is that such a
- *       poll reports again every ready channel whose strand is still queued (level-triggered):
- *       about 2.4 reports per message at 5,000 connections, against 1.1 {@code epoll_ctl} per
- *       message when only the queue-less carriers polled (the poller thread, taking over
- *       during long batches, unwatched and the strands re-watched).</li>
+ *       poll reports again every ready channel whose strand is still queued (level-triggered),
+ *       which costs less than unwatching and re-watching them ({@code POLLER.md}).</li>
  *   <li><b>The poller thread</b> ({@value #THREAD_NAME}, one daemon kernel thread): selects
  *       when no carrier does, for platform threads and for carriers that are all busy. It
  *       owns the selector at first; an idle carrier that finds it there asks for it
@@ -58,26 +56,13 @@ import java.util.function.Consumer;
  * Kernel threads: the poller thread, for every scheduler and for platform-thread callers, within
  * the budget of "the carriers plus at most two others".
  *
- * <h2>Why, in figures</h2>
- * The servers of {@code echo-bench} run alone against {@code echo-client}: 64-byte messages,
- * closed loop, JDK 25, two processors shared with the load generator and with other work (load
- * average 2 to 16); server CPU per message from {@code /proc}, system calls per message from
- * {@code perf stat}; 1,000 connections, ranges over interleaved runs:
- * <pre>
- *                                            CPU/msg    epoll_wait  epoll_ctl  futex
- *   poller thread + green poller (before)    19-35 us      1.8        0.43      0.25
- *   idle carriers + poller thread (this)     16-29 us      0.08       0.29      0.12
- *   select (one thread, for reference)       10-15 us      0.04       0         0
- * </pre>
- * In the quietest runs that is 64,800-69,500 msg/s against 59,100 before (select: 75,000-102,000).
- * At 5,000 connections no change beyond the noise (39,000-47,700 against 44,800; select
- * 55,000-69,000): batches are long enough there that the poller thread still takes over now
- * and then, and its unwatching costs {@code epoll_ctl}s.
- *
- * <p>The green poller this replaces took the selector from the poller thread after a select that
- * woke a green thread, and polled with {@code selectNow} between yields until 64 polls in a row
- * found nothing: each burst cost a hand-over each way (a futex wake), and every quiet moment
- * 64 empty system calls, on a machine whose other processor the load generator needs.
+ * <h2>Why</h2>
+ * An idle carrier selecting itself turns a readiness into a run on the same kernel thread, with
+ * no hand-over and no futex; the green poller this replaced (the selector taken from the poller
+ * thread after a select that woke a green thread, then {@code selectNow} between yields until 64
+ * empty polls in a row) paid a hand-over each way per burst and 64 empty system calls every
+ * quiet moment. The measurements, and the command that reproduces them, are in
+ * {@code benchmarks/results/POLLER.md}.
  */
 final class Poller implements Dispatcher.IdlePoller {
 

@@ -89,6 +89,25 @@ final class Registration {
         key.attach(this); // the poller finds us through the key; it cannot select it before we set interest
     }
 
+    /** Making a socket out of a channel just opened or accepted, which may fail. */
+    interface SocketMaker<T> {
+        T make() throws IOException;
+    }
+
+    /** {@code maker}'s socket; if making it fails, {@code channel} is closed, so that no descriptor leaks. */
+    static <T> T closingOnFailure(SelectableChannel channel, SocketMaker<T> maker) throws IOException {
+        try {
+            return maker.make();
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                channel.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
     // ------------------------------------------------------------------------------------
     // Around each operation
 

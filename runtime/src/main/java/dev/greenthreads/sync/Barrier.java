@@ -104,11 +104,6 @@ public final class Barrier {
 
     /** Threads waiting in the current cycle (a snapshot); for tests. */
     int queueLength() {
-        queue.lock();
-        try {
-            return queue.size();
-        } finally {
-            queue.unlock();
-        }
+        return queue.lockedSize();
     }
 }

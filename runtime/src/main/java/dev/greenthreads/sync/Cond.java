@@ -144,12 +144,7 @@ public final class Cond {
 
     /** Threads waiting now (a snapshot); for tests. */
     int queueLength() {
-        queue.lock();
-        try {
-            return queue.size();
-        } finally {
-            queue.unlock();
-        }
+        return queue.lockedSize();
     }
 
     // ------------------------------------------------------------------------------------

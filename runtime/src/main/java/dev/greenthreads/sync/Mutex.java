@@ -261,12 +261,7 @@ public final class Mutex {
 
     /** Threads queued for the mutex now (a snapshot). */
     int queueLength() {
-        queue.lock();
-        try {
-            return queue.size();
-        } finally {
-            queue.unlock();
-        }
+        return queue.lockedSize();
     }
 
     // ------------------------------------------------------------------------------------

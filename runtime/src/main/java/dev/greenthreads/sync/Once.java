@@ -117,12 +117,7 @@ public final class Once {
 
     /** Threads waiting for the running body (a snapshot); for tests. */
     int queueLength() {
-        queue.lock();
-        try {
-            return queue.size();
-        } finally {
-            queue.unlock();
-        }
+        return queue.lockedSize();
     }
 
     /** DONE, or back to NOT_RUN if the body threw; either way the waiters wake and look again. */

@@ -229,12 +229,7 @@ public final class RwLock {
 
     /** Threads waiting now (a snapshot); for tests. */
     int queueLength() {
-        queue.lock();
-        try {
-            return queue.size();
-        } finally {
-            queue.unlock();
-        }
+        return queue.lockedSize();
     }
 
     // ------------------------------------------------------------------------------------

@@ -162,12 +162,7 @@ public final class Semaphore {
 
     /** Threads waiting now (a snapshot); for tests. */
     int queueLength() {
-        queue.lock();
-        try {
-            return queue.size();
-        } finally {
-            queue.unlock();
-        }
+        return queue.lockedSize();
     }
 
     // ------------------------------------------------------------------------------------

@@ -106,6 +106,16 @@ final class WaitQueue {
         return size;
     }
 
+    /** The number of waiters now, taking the lock to read it: a snapshot for toString and tests. */
+    int lockedSize() {
+        lock();
+        try {
+            return size;
+        } finally {
+            unlock();
+        }
+    }
+
     Waiter first() {
         return head;
     }

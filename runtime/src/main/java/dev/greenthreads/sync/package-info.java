@@ -3,8 +3,8 @@
  * {@link dev.greenthreads.sync.Cond}, {@link dev.greenthreads.sync.RwLock},
  * {@link dev.greenthreads.sync.Semaphore}, {@link dev.greenthreads.sync.Barrier},
  * {@link dev.greenthreads.sync.Once}. A green thread that waits parks (its carrier runs others);
- * a platform thread blocks. Where {@code API.md} is silent they behave as their pthreads
- * namesakes; each class says where and why it differs.
+ * a platform thread blocks. Where their documentation is silent they behave as their pthreads
+ * namesakes (POSIX.1-2017); each class says where and why it differs.
  *
  * <h2>Vocabulary</h2>
  * <ul>

@@ -30,10 +30,10 @@ final class BenchChart {
 
     private BenchChart() {}
 
-    static void write(List<EchoBench.Row> rows, Path png, String title) throws IOException {
+    static void write(List<BenchRow> rows, Path png, String title) throws IOException {
         Map<String, XYSeries> throughput = new LinkedHashMap<>();
         Map<String, XYSeries> p99 = new LinkedHashMap<>();
-        for (EchoBench.Row row : rows) {
+        for (BenchRow row : rows) {
             if (!row.measured() || row.served() < row.connections()) {
                 continue; // a stalled point's figures describe only the clients that were served
             }

@@ -4,20 +4,11 @@ import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +20,7 @@ import java.util.function.Consumer;
  * (so 5,000 connections need 5,000 sockets, not 5,000 threads), every echoed byte checked
  * against what was sent ({@link EchoPattern}), latency recorded in an HdrHistogram.
  *
- * <p>How a run goes. All connections are opened first, at most {@value #CONNECTS_IN_FLIGHT} at a
+ * <p>How a run goes. All connections are opened first, at most {@value SelectorLoop#CONNECTS_IN_FLIGHT} at a
  * time per thread, and, unless {@code prime} is off, each sends one message and waits for its
  * echo before it counts as open. TCP connects as soon as the server's kernel queues the
  * connection, long before a slow server accepts it; without priming, thousands of connections
@@ -120,24 +111,30 @@ public final class LoadGenerator {
         }
     }
 
-    static final int CONNECTS_IN_FLIGHT = 128;
-    private static final int MAX_IN_FLIGHT = 1024;
-    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** What the coordinator and its {@link SelectorLoop}s share: the phases of a run, and a count. */
+    static final class Phases {
+        /** Counted down once per connection, connected (and primed) or failed. */
+        final CountDownLatch resolved;
+        /** Opens when every connection is resolved: the load starts. */
+        final CountDownLatch go = new CountDownLatch(1);
+        /** Counted down by each loop when its conversation is over; its connections are still open. */
+        final CountDownLatch conversed;
+        /** The loops close their connections once this opens. */
+        final CountDownLatch hold = new CountDownLatch(1);
+        final LongAdder echoed = new LongAdder();
+        volatile long begin;
+        volatile boolean stop;
+
+        Phases(int connections, int loops) {
+            this.resolved = new CountDownLatch(connections);
+            this.conversed = new CountDownLatch(loops);
+        }
+    }
 
     private final Config config;
-    private final CountDownLatch resolved;
-    private final CountDownLatch go = new CountDownLatch(1);
-    /** Counted down by each loop when its conversation is over; its connections are still open. */
-    private CountDownLatch conversed;
-    /** The loops close their connections once this opens. */
-    private final CountDownLatch hold = new CountDownLatch(1);
-    private final LongAdder echoed = new LongAdder();
-    private volatile long begin;
-    private volatile boolean stop;
 
     private LoadGenerator(Config config) {
         this.config = config;
-        this.resolved = new CountDownLatch(config.connections());
     }
 
     /**
@@ -160,23 +157,23 @@ public final class LoadGenerator {
 
     private Result run(Consumer<String> progress, Runnable whileOpen) throws IOException, InterruptedException {
         int threadCount = Math.min(config.threads(), config.connections());
-        List<Loop> loops = new ArrayList<>();
+        Phases phases = new Phases(config.connections(), threadCount);
+        List<SelectorLoop> loops = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         try {
             for (int t = 0; t < threadCount; t++) {
-                Loop loop = new Loop(Selector.open());
+                SelectorLoop loop = new SelectorLoop(config, phases, Selector.open());
                 for (int id = t; id < config.connections(); id += threadCount) {
-                    loop.conns.add(new Conn(id));
+                    loop.conns.add(new SelectorLoop.Conn(id));
                 }
                 loops.add(loop);
             }
         } catch (IOException e) {
-            for (Loop loop : loops) {
+            for (SelectorLoop loop : loops) {
                 loop.selector.close();
             }
             throw e;
         }
-        conversed = new CountDownLatch(threadCount);
         for (int t = 0; t < threadCount; t++) {
             Thread thread = new Thread(loops.get(t), "echo-client-" + t);
             thread.setDaemon(true);
@@ -185,27 +182,27 @@ public final class LoadGenerator {
         }
         try {
             long connectStart = System.nanoTime();
-            while (!resolved.await(1, TimeUnit.SECONDS)) {
+            while (!phases.resolved.await(1, TimeUnit.SECONDS)) {
                 progress.accept(String.format("connecting: %,d of %,d (%.0f s)",
-                        config.connections() - resolved.getCount(), config.connections(),
+                        config.connections() - phases.resolved.getCount(), config.connections(),
                         (System.nanoTime() - connectStart) / 1e9));
             }
             long start = System.nanoTime();
-            begin = start;
-            go.countDown();
+            phases.begin = start;
+            phases.go.countDown();
 
             long measureFrom = start + config.warmup().toNanos();
             long end = measureFrom + config.duration().toNanos();
             long lastCount = 0;
             long lastTime = start;
-            while (!conversed.await(Math.min(1000, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - lastTime) + 1)),
+            while (!phases.conversed.await(Math.min(1000, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - lastTime) + 1)),
                     TimeUnit.MILLISECONDS)) {
                 long now = System.nanoTime();
                 if (now - end > TimeUnit.SECONDS.toNanos(5)) {
-                    stop = true; // the loops end by themselves at the end; this is a safety net
+                    phases.stop = true; // the loops end by themselves at the end; this is a safety net
                 }
                 if (now - lastTime >= TimeUnit.MILLISECONDS.toNanos(900) && now < end) {
-                    long count = echoed.sum();
+                    long count = phases.echoed.sum();
                     progress.accept(String.format("%s: %.1f s of %.1f s, %,.0f msg/s",
                             now < measureFrom ? "warm-up" : "measuring", (now - start) / 1e9,
                             (end - start) / 1e9, (count - lastCount) * 1e9 / (now - lastTime)));
@@ -217,9 +214,9 @@ public final class LoadGenerator {
                 whileOpen.run();
             }
         } finally {
-            stop = true;
-            go.countDown();
-            hold.countDown();
+            phases.stop = true;
+            phases.go.countDown();
+            phases.hold.countDown();
             for (Thread thread : threads) {
                 thread.join();
             }
@@ -232,410 +229,19 @@ public final class LoadGenerator {
         int completed = 0;
         long messages = 0;
         long bytes = 0;
-        for (Loop loop : loops) {
+        for (SelectorLoop loop : loops) {
             latency.add(loop.histogram);
             loop.errors.forEach((name, count) -> errors.merge(name, count, Long::sum));
             connected += loop.connected;
             messages += loop.measured;
             bytes += loop.bytesVerified;
-            for (Conn conn : loop.conns) {
+            for (SelectorLoop.Conn conn : loop.conns) {
                 served += conn.done > 0 ? 1 : 0;
                 completed += config.messagesPerConnection() > 0 && conn.done >= config.messagesPerConnection() ? 1 : 0;
             }
         }
         long window = Math.min(config.duration().toNanos(), Math.max(0, loops.stream()
-                .mapToLong(l -> l.endedAt).max().orElse(0) - (begin + config.warmup().toNanos())));
+                .mapToLong(l -> l.endedAt).max().orElse(0) - (phases.begin + config.warmup().toNanos())));
         return new Result(config, connected, served, completed, messages, bytes, window, latency, errors);
-    }
-
-    /** One connection, owned by one loop thread. */
-    private static final class Conn {
-        final int id;
-        final long seed;
-        SocketChannel channel;
-        SelectionKey key;
-        int interest = -1;
-        long connectStarted;
-        /** Stream offsets: bytes the schedule released, bytes written, bytes echoed and verified. */
-        long allowed;
-        long sent;
-        long received;
-        long issued;
-        long done;
-        /** When each message in flight was sent (closed loop) or due (open loop): a ring. */
-        long[] times = new long[4];
-        int head;
-        int inFlight;
-        long nextDue;
-        /** Connected or failed to: counted down on {@link #resolved} once. */
-        boolean resolved;
-        /** Connected, so counted in its loop's {@code live} until closed. */
-        boolean live;
-        boolean closed;
-
-        Conn(int id) {
-            this.id = id;
-            this.seed = EchoPattern.seed(id);
-        }
-
-        void push(long time) {
-            if (inFlight == times.length) {
-                long[] bigger = new long[times.length * 2];
-                for (int i = 0; i < inFlight; i++) {
-                    bigger[i] = times[(head + i) % times.length];
-                }
-                times = bigger;
-                head = 0;
-            }
-            times[(head + inFlight) % times.length] = time;
-            inFlight++;
-        }
-
-        long pop() {
-            long time = times[head];
-            head = (head + 1) % times.length;
-            inFlight--;
-            return time;
-        }
-    }
-
-    /** One selector thread and its share of the connections. */
-    private final class Loop implements Runnable {
-        final Selector selector;
-        final List<Conn> conns = new ArrayList<>();
-        final Histogram histogram = new Histogram(3);
-        final Map<String, Long> errors = new HashMap<>();
-        final ByteBuffer scratch = ByteBuffer.allocateDirect(64 * 1024);
-        final PriorityQueue<Conn> schedule = new PriorityQueue<>(Comparator.comparingLong((Conn c) -> c.nextDue));
-        int connected;
-        int live;
-        long measured;
-        long bytesVerified;
-        /** False while connecting (and priming), true once the load runs. */
-        boolean conversing;
-        long measureFrom;
-        long measureTo;
-        long endedAt;
-
-        Loop(Selector selector) {
-            this.selector = selector;
-        }
-
-        @Override
-        public void run() {
-            try {
-                connectAll();
-                go.await();
-                if (!stop) {
-                    converse();
-                }
-                doneConversing();
-                hold.await();
-            } catch (IOException | RuntimeException e) {
-                error("client failure: " + e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                doneConversing();
-                for (Conn conn : conns) {
-                    resolve(conn); // so that run() never waits for a connection this thread gave up on
-                    if (conn.channel != null) {
-                        ConnectionTable.closeQuietly(conn.channel);
-                    }
-                }
-                ConnectionTable.closeQuietly(selector);
-            }
-        }
-
-        private void doneConversing() {
-            if (endedAt == 0) {
-                endedAt = System.nanoTime();
-                conversed.countDown();
-            }
-        }
-
-        // ------------------------------------------------------------ connecting
-
-        private void connectAll() throws IOException {
-            int next = 0;
-            List<Conn> pending = new ArrayList<>();
-            long timeout = config.connectTimeout().toNanos();
-            while ((next < conns.size() || !pending.isEmpty()) && !stop) {
-                while (pending.size() < CONNECTS_IN_FLIGHT && next < conns.size()) {
-                    Conn conn = conns.get(next++);
-                    startConnect(conn);
-                    if (!conn.resolved) {
-                        pending.add(conn);
-                    }
-                }
-                selector.select(10);
-                Iterator<SelectionKey> ready = selector.selectedKeys().iterator();
-                while (ready.hasNext()) {
-                    SelectionKey key = ready.next();
-                    ready.remove();
-                    Conn conn = (Conn) key.attachment();
-                    try {
-                        if (key.isValid() && key.isConnectable()) {
-                            if (conn.channel.finishConnect()) {
-                                connected(conn);
-                            }
-                            continue;
-                        }
-                        if (key.isValid() && key.isWritable()) {
-                            writeOut(conn);
-                        }
-                        if (key.isValid() && key.isReadable()) {
-                            readIn(conn); // the priming echo
-                        }
-                    } catch (IOException e) {
-                        if (conn.live) {
-                            failed(conn, e);
-                        } else {
-                            connectFailed(conn, e);
-                        }
-                    }
-                }
-                long now = System.nanoTime();
-                pending.removeIf(conn -> {
-                    if (!conn.resolved && now - conn.connectStarted > timeout) {
-                        if (conn.live) {
-                            error("no echo within the connect timeout");
-                            close(conn);
-                        } else {
-                            connectFailed(conn, new IOException("timed out"));
-                        }
-                    }
-                    return conn.resolved;
-                });
-            }
-        }
-
-        private void startConnect(Conn conn) {
-            try {
-                conn.channel = SocketChannel.open();
-                conn.channel.configureBlocking(false);
-                conn.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                conn.connectStarted = System.nanoTime();
-                conn.key = conn.channel.register(selector, 0, conn);
-                if (conn.channel.connect(config.target())) {
-                    connected(conn);
-                } else {
-                    interest(conn, SelectionKey.OP_CONNECT);
-                }
-            } catch (IOException e) {
-                connectFailed(conn, e);
-            }
-        }
-
-        /** TCP connected: primed, it sends its first message and is resolved by the echo. */
-        private void connected(Conn conn) {
-            connected++;
-            live++;
-            conn.live = true;
-            if (config.prime()) {
-                issue(conn, System.nanoTime());
-            } else {
-                interest(conn, 0);
-                resolve(conn);
-            }
-        }
-
-        private void resolve(Conn conn) {
-            if (!conn.resolved) {
-                conn.resolved = true;
-                resolved.countDown();
-            }
-        }
-
-        private void connectFailed(Conn conn, IOException e) {
-            String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-            error(message.contains("refused") ? "connect refused"
-                    : message.contains("timed out") ? "connect timeout"
-                    : "connect failed: " + e.getMessage());
-            close(conn);
-        }
-
-        // ------------------------------------------------------------ conversing
-
-        private void converse() throws IOException {
-            conversing = true;
-            long start = begin;
-            measureFrom = start + config.warmup().toNanos();
-            measureTo = measureFrom + config.duration().toNanos();
-            long interval = config.openLoop() ? (long) (config.connections() * 1e9 / config.rate()) : 0;
-            for (Conn conn : conns) {
-                if (conn.closed) {
-                    continue;
-                }
-                if (config.openLoop()) {
-                    conn.nextDue = start + (long) (conn.id * 1e9 / config.rate()) % Math.max(1, interval);
-                    schedule.add(conn);
-                } else {
-                    issue(conn, start);
-                }
-            }
-            while (!stop && live > 0) {
-                long now = System.nanoTime();
-                if (now - measureTo >= 0) {
-                    break;
-                }
-                long wait = Math.min(TICK_NANOS, measureTo - now);
-                if (!schedule.isEmpty()) {
-                    wait = Math.min(wait, schedule.peek().nextDue - now);
-                }
-                if (wait > TimeUnit.MILLISECONDS.toNanos(1)) {
-                    selector.select(TimeUnit.NANOSECONDS.toMillis(wait));
-                } else {
-                    selector.selectNow();
-                }
-                Iterator<SelectionKey> ready = selector.selectedKeys().iterator();
-                while (ready.hasNext()) {
-                    SelectionKey key = ready.next();
-                    ready.remove();
-                    Conn conn = (Conn) key.attachment();
-                    try {
-                        if (key.isValid() && key.isWritable()) {
-                            writeOut(conn);
-                        }
-                        if (key.isValid() && key.isReadable()) {
-                            readIn(conn);
-                        }
-                    } catch (IOException e) {
-                        failed(conn, e);
-                    }
-                }
-                if (config.openLoop()) {
-                    sendDue(interval);
-                }
-            }
-        }
-
-        private void sendDue(long interval) {
-            long now = System.nanoTime();
-            while (!schedule.isEmpty() && schedule.peek().nextDue - now <= 0) {
-                Conn conn = schedule.poll();
-                if (conn.closed) {
-                    continue;
-                }
-                if (conn.inFlight >= MAX_IN_FLIGHT) {
-                    error("not sent: " + MAX_IN_FLIGHT + " messages already in flight");
-                } else {
-                    issue(conn, conn.nextDue);
-                }
-                conn.nextDue += interval;
-                if (!conn.closed && !allIssued(conn)) {
-                    schedule.add(conn);
-                }
-            }
-        }
-
-        private boolean allIssued(Conn conn) {
-            return config.messagesPerConnection() > 0 && conn.issued >= config.messagesPerConnection();
-        }
-
-        /** Releases one more message for sending; {@code time} is when it counts from. */
-        private void issue(Conn conn, long time) {
-            if (conn.closed || allIssued(conn)) {
-                return;
-            }
-            conn.push(time);
-            conn.issued++;
-            conn.allowed += config.messageSize();
-            try {
-                writeOut(conn);
-            } catch (IOException e) {
-                failed(conn, e);
-            }
-        }
-
-        private void writeOut(Conn conn) throws IOException {
-            while (conn.sent < conn.allowed) {
-                int length = (int) Math.min(scratch.capacity(), conn.allowed - conn.sent);
-                EchoPattern.fill(scratch, conn.seed, conn.sent, length);
-                int written = conn.channel.write(scratch);
-                conn.sent += written;
-                if (written < length) {
-                    interest(conn, SelectionKey.OP_READ | SelectionKey.OP_WRITE); // the socket is full
-                    return;
-                }
-            }
-            interest(conn, SelectionKey.OP_READ);
-        }
-
-        private void readIn(Conn conn) throws IOException {
-            scratch.clear();
-            int n = conn.channel.read(scratch);
-            if (n < 0) {
-                error("closed by server");
-                close(conn);
-                return;
-            }
-            scratch.flip();
-            if (conn.received + n > conn.sent) {
-                error("more bytes echoed than sent");
-                close(conn);
-                return;
-            }
-            if (EchoPattern.mismatch(scratch, conn.seed, conn.received) >= 0) {
-                error("byte mismatch");
-                close(conn);
-                return;
-            }
-            conn.received += n;
-            bytesVerified += n;
-            long size = config.messageSize();
-            while (conn.inFlight > 0 && conn.received >= (conn.done + 1) * size) {
-                long sentAt = conn.pop();
-                conn.done++;
-                echoed.increment();
-                if (!conversing) {
-                    resolve(conn); // primed
-                    continue;
-                }
-                long now = System.nanoTime();
-                if (sentAt - measureFrom >= 0 && now - measureTo <= 0) {
-                    histogram.recordValue(Math.max(0, now - sentAt));
-                    measured++;
-                }
-                if (!config.openLoop() && now - measureTo < 0 && !stop) {
-                    issue(conn, now);
-                }
-            }
-            if (config.messagesPerConnection() > 0 && conn.done >= config.messagesPerConnection()) {
-                close(conn); // all echoed: a clean end
-            }
-        }
-
-        private void failed(Conn conn, IOException e) {
-            String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-            error(message.contains("reset") ? "reset by peer"
-                    : message.contains("broken pipe") ? "broken pipe"
-                    : "io error: " + e.getMessage());
-            close(conn);
-        }
-
-        private void interest(Conn conn, int ops) {
-            if (conn.interest != ops && conn.key.isValid()) {
-                conn.key.interestOps(ops);
-                conn.interest = ops;
-            }
-        }
-
-        private void close(Conn conn) {
-            if (conn.closed) {
-                return;
-            }
-            if (conn.live) {
-                conn.live = false;
-                live--;
-            }
-            conn.closed = true;
-            ConnectionTable.closeQuietly(conn.channel);
-            resolve(conn);
-        }
-
-        private void error(String name) {
-            errors.merge(name, 1L, Long::sum);
-        }
     }
 }

@@ -22,14 +22,14 @@ class EchoBenchTest {
         assertEquals(0, code);
 
         List<String> lines = Files.readAllLines(out.resolve("echo-bench.csv"), StandardCharsets.UTF_8);
-        assertEquals(EchoBench.Row.CSV_HEADER, lines.get(0));
-        List<EchoBench.Row> rows = lines.stream().skip(1).map(EchoBench.Row::parse).collect(Collectors.toList());
+        assertEquals(BenchRow.CSV_HEADER, lines.get(0));
+        List<BenchRow> rows = lines.stream().skip(1).map(BenchRow::parse).collect(Collectors.toList());
         assertEquals(List.of("iterative 1", "iterative 3", "select 1", "select 3"),
                 rows.stream().map(r -> r.mode() + " " + r.connections()).collect(Collectors.toList()));
 
-        EchoBench.Row stalled = rows.get(1);
+        BenchRow stalled = rows.get(1);
         assertTrue(stalled.note().startsWith("stalled: 1 of 3 clients served"), stalled::note);
-        for (EchoBench.Row row : rows.subList(2, 4)) {
+        for (BenchRow row : rows.subList(2, 4)) {
             assertEquals(0, row.errors());
             assertEquals(row.connections(), row.served());
             assertTrue(row.messagesPerSecond() > 0);
@@ -40,8 +40,8 @@ class EchoBenchTest {
 
     @Test
     void aModeThatCannotRunKeepsItsReasonThroughTheCsv() {
-        EchoBench.Row skipped = EchoBench.Row.skipped("virtual", "virtual threads need JDK 21+; this is JDK 17, \"say\"");
-        EchoBench.Row back = EchoBench.Row.parse(skipped.csv());
+        BenchRow skipped = BenchRow.skipped("virtual", "virtual threads need JDK 21+; this is JDK 17, \"say\"");
+        BenchRow back = BenchRow.parse(skipped.csv());
         assertEquals(skipped.note(), back.note());
         assertEquals(false, back.measured());
     }

@@ -1,0 +1,83 @@
+package dev.greenthreads.samples.echo;
+
+import dev.greenthreads.samples.CommandLine;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * {@code echo-bench}'s options, parsed from its command line; {@code --child}, {@code --first-step}
+ * and {@code --total-steps} are for the bench's own {@link ChildJvm}.
+ */
+record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration warmup, Duration measure,
+                    int size, int iterativeClients, int workers, int clientThreads, Path out, String java21,
+                    boolean chart, boolean child, int firstStep, int totalSteps) {
+
+    static final List<Integer> DEFAULT_CONNECTIONS = List.of(1, 100, 1_000, 5_000);
+
+    static final String USAGE = String.join(System.lineSeparator(),
+            "usage: echo-bench [--modes LIST] [--connections LIST] [--warmup T] [--measure T] [OPTIONS]",
+            "  --modes LIST           which modes, in order (default "
+                    + Arrays.stream(EchoMode.values()).map(EchoMode::label).collect(Collectors.joining(",")) + ")",
+            "  --connections LIST     connection counts (default 1,100,1000,5000)",
+            "  --warmup T             per point, not measured (default 1s)",
+            "  --measure T            per point, measured (default 2s)",
+            "  --size BYTES           message size (default 64)",
+            "  --iterative-clients N  iterative runs with 1 client, then N (default 4), to show the stall",
+            "  --workers N            prefork worker processes (default: processors, at least 2)",
+            "  --client-threads N     load generator threads (default " + EchoClientCommand.DEFAULT_CLIENT_THREADS + ")",
+            "  --out DIR              where echo-bench.csv and echo-bench.png go (default target/echo-bench)",
+            "  --java21 PATH          a java of JDK 21+ for the virtual rows when this JDK has no virtual",
+            "                         threads (default: the newest under /usr/lib/jvm)",
+            "  --no-chart             write no PNG");
+
+    static BenchOptions parse(String[] args) throws CommandLine.UsageException {
+        CommandLine cl = CommandLine.parse(args, Set.of("--modes", "--connections", "--warmup", "--measure", "--size",
+                        "--iterative-clients", "--workers", "--client-threads", "--out", "--java21", "--first-step",
+                        "--total-steps"),
+                Set.of("--no-chart", "--child"));
+        List<EchoMode> modes = new ArrayList<>();
+        for (String name : cl.words("--modes", Arrays.stream(EchoMode.values()).map(EchoMode::label)
+                .collect(Collectors.toList()))) {
+            EchoMode mode = EchoMode.byLabel(name);
+            if (mode == null) {
+                throw new CommandLine.UsageException("--modes: no mode " + name + "; the modes are " + EchoMode.labels());
+            }
+            if (!modes.contains(mode)) {
+                modes.add(mode);
+            }
+        }
+        List<Integer> connections = cl.integers("--connections", DEFAULT_CONNECTIONS, 1).stream()
+                .distinct().sorted().collect(Collectors.toList());
+        return new BenchOptions(modes, connections,
+                cl.duration("--warmup", Duration.ofSeconds(1)),
+                cl.duration("--measure", Duration.ofSeconds(2)),
+                cl.integer("--size", 64, 1),
+                cl.integer("--iterative-clients", 4, 2),
+                cl.integer("--workers", ServerConfig.defaults().workers(), 1),
+                cl.integer("--client-threads", EchoClientCommand.DEFAULT_CLIENT_THREADS, 1),
+                Path.of(cl.string("--out", "target/echo-bench")),
+                cl.string("--java21", null),
+                !cl.has("--no-chart"),
+                cl.has("--child"),
+                cl.integer("--first-step", 1, 1),
+                cl.integer("--total-steps", 0, 0));
+    }
+
+    /** The connection counts a mode runs at: iterative runs with one client, then with several. */
+    List<Integer> countsFor(EchoMode mode) {
+        if (mode != EchoMode.ITERATIVE) {
+            return connections;
+        }
+        List<Integer> counts = new ArrayList<>();
+        if (connections.contains(1)) {
+            counts.add(1);
+        }
+        counts.add(iterativeClients);
+        return counts;
+    }
+}

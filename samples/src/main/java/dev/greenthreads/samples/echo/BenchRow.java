@@ -1,0 +1,79 @@
+package dev.greenthreads.samples.echo;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One line of {@code echo-bench}'s table, and of {@code echo-bench.csv}, which a {@link ChildJvm}
+ * writes and the bench reads back. A mode that did not run has a row with {@code connections} 0,
+ * NaN figures and the reason in {@code note}.
+ */
+record BenchRow(String mode, int connections, int jdk, double messagesPerSecond, double p50, double p99,
+                double p999, long serverThreads, double heapMiB, int served, long errors, String note) {
+
+    static BenchRow skipped(String mode, String reason) {
+        return new BenchRow(mode, 0, Runtime.version().feature(), Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                -1, Double.NaN, 0, 0, reason);
+    }
+
+    boolean measured() {
+        return !Double.isNaN(messagesPerSecond);
+    }
+
+    static final String CSV_HEADER = "mode,connections,jdk,messages_per_second,p50_ms,p99_ms,p999_ms,"
+            + "server_threads,heap_mib,clients_served,errors,note";
+
+    String csv() {
+        return String.join(",", mode, Integer.toString(connections), Integer.toString(jdk), number(messagesPerSecond),
+                number(p50), number(p99), number(p999), Long.toString(serverThreads), number(heapMiB),
+                Integer.toString(served), Long.toString(errors), quote(note));
+    }
+
+    static BenchRow parse(String line) {
+        List<String> f = splitCsv(line);
+        return new BenchRow(f.get(0), Integer.parseInt(f.get(1)), Integer.parseInt(f.get(2)), parseNumber(f.get(3)),
+                parseNumber(f.get(4)), parseNumber(f.get(5)), parseNumber(f.get(6)), Long.parseLong(f.get(7)),
+                parseNumber(f.get(8)), Integer.parseInt(f.get(9)), Long.parseLong(f.get(10)), f.get(11));
+    }
+
+    private static String number(double value) {
+        return Double.isNaN(value) ? "" : String.format(java.util.Locale.ROOT, "%.4f", value);
+    }
+
+    private static double parseNumber(String text) {
+        return text.isEmpty() ? Double.NaN : Double.parseDouble(text);
+    }
+
+    private static String quote(String text) {
+        return "\"" + text.replace("\"", "\"\"") + "\"";
+    }
+
+    private static List<String> splitCsv(String line) {
+        List<String> fields = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    field.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    field.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                fields.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(c);
+            }
+        }
+        fields.add(field.toString());
+        return fields;
+    }
+}
+
