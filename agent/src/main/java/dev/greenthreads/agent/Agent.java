@@ -27,13 +27,8 @@ public final class Agent implements ClassFileTransformer {
     }
 
     public static void premain(String arguments, Instrumentation instrumentation) {
-        AgentOptions options;
-        try {
-            options = AgentOptions.parse(arguments);
-        } catch (IllegalArgumentException e) {
-            Log.warn(e.getMessage() + "; going on with the default options");
-            options = AgentOptions.defaults();
-        }
+        AgentOptions options = AgentOptions.parse(arguments,
+                e -> Log.warn(e.getMessage() + "; going on without it"));
         if (!options.verify) {
             System.setProperty("greenthreads.verify", "false");
         }

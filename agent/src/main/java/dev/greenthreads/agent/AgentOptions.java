@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The agent's options: {@code -javaagent:greenthreads-agent.jar=verify,include=com.example.**,trace}.
@@ -33,6 +34,16 @@ final class AgentOptions {
     }
 
     static AgentOptions parse(String text) {
+        return parse(text, e -> {
+            throw e;
+        });
+    }
+
+    /**
+     * As {@link #parse(String)}, but each wrong option goes to {@code invalid} and the others
+     * still apply: the agent's way, as it must never stop the application it instruments.
+     */
+    static AgentOptions parse(String text, Consumer<IllegalArgumentException> invalid) {
         boolean verify = true, trace = false;
         Path dump = null;
         List<String> include = new ArrayList<>(), exclude = new ArrayList<>();
@@ -45,15 +56,20 @@ final class AgentOptions {
                 int eq = o.indexOf('=');
                 String key = eq < 0 ? o : o.substring(0, eq);
                 String value = eq < 0 ? null : o.substring(eq + 1);
-                switch (key) {
-                    case "verify" -> verify = value == null || !(value.equals("false") || value.equals("off"));
-                    case "noverify" -> verify = false;
-                    case "trace" -> trace = true;
-                    case "dump" -> dump = Paths.get(required(key, value));
-                    case "include" -> include.add(notPlatform(pattern(required(key, value)), value));
-                    case "exclude" -> exclude.add(pattern(required(key, value)));
-                    default -> throw new IllegalArgumentException("unknown greenthreads agent option '" + o
-                            + "'; the options are verify[=false], noverify, trace, dump=DIR, include=PACKAGE.**, exclude=PACKAGE.**");
+                try {
+                    switch (key) {
+                        case "verify" -> verify = bool(key, value);
+                        case "noverify" -> verify = false;
+                        case "trace" -> trace = true;
+                        case "dump" -> dump = Paths.get(required(key, value));
+                        case "include" -> include.add(notPlatform(pattern(required(key, value)), value));
+                        case "exclude" -> exclude.add(pattern(required(key, value)));
+                        default -> throw new IllegalArgumentException("unknown greenthreads agent option '" + o
+                                + "'; the options are verify[=false], noverify, trace, dump=DIR, include=PACKAGE.**,"
+                                + " exclude=PACKAGE.**");
+                    }
+                } catch (IllegalArgumentException e) {
+                    invalid.accept(e);
                 }
             }
         }
@@ -65,15 +81,27 @@ final class AgentOptions {
      * rewritten: a pattern that names them would be silently ignored.
      */
     private static String notPlatform(String pattern, String text) {
-        String prefix = pattern.endsWith("/**") ? pattern.substring(0, pattern.length() - 2)
-                : pattern.endsWith("/*") ? pattern.substring(0, pattern.length() - 1) : pattern;
-        if (Suspendability.isPlatform(prefix)) {
+        boolean jdk = pattern.endsWith("/**") ? Suspendability.anyPlatformPackageUnder(pattern.substring(0, pattern.length() - 2))
+                : pattern.endsWith("/*") ? Suspendability.isPlatform(pattern.substring(0, pattern.length() - 1) + "X")
+                : Suspendability.isPlatform(pattern);
+        if (jdk) {
             throw new IllegalArgumentException("greenthreads agent option 'include=" + text + "' names JDK classes, which the"
                     + " agent never rewrites: the JDK is loaded before any agent, so a suspension can never pass through"
                     + " its methods. Name your own packages and libraries instead, and keep suspensions out of code that"
                     + " the JDK calls back (a plain loop instead of forEach or an Iterator's lazy view)");
         }
         return pattern;
+    }
+
+    private static boolean bool(String key, String value) {
+        if (value == null || value.equals("true") || value.equals("on")) {
+            return true;
+        }
+        if (value.equals("false") || value.equals("off")) {
+            return false;
+        }
+        throw new IllegalArgumentException("greenthreads agent option '" + key + "=" + value
+                + "' takes true or false (or on, off), as in " + key + "=false");
     }
 
     private static String required(String key, String value) {

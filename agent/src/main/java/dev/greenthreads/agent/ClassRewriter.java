@@ -5,12 +5,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Handle;
@@ -51,15 +54,28 @@ final class ClassRewriter {
 
     /** The rewritten class file, or null to leave it as it was. Never throws. */
     byte[] rewrite(byte[] bytes) {
+        return rewrite(bytes, reason -> { });
+    }
+
+    /**
+     * As {@link #rewrite(byte[])}; {@code leftBecause} hears why when the class is left as it
+     * was for a failure, and nothing when it simply needs no rewrite.
+     */
+    byte[] rewrite(byte[] bytes, Consumer<String> leftBecause) {
         String name = "a class";
         try {
             name = new ClassReader(bytes).getClassName();
-            return rewriteOrNull(bytes);
+            return rewriteOrNull(bytes, leftBecause);
         } catch (Throwable t) {
-            classesRefused++;
-            Log.warn("left " + name.replace('/', '.') + " as it was: " + t);
+            refuse(name, t.toString(), leftBecause);
             return null;
         }
+    }
+
+    private void refuse(String className, String reason, Consumer<String> leftBecause) {
+        classesRefused++;
+        Log.warn("left " + className.replace('/', '.') + " as it was: " + reason);
+        leftBecause.accept(reason);
     }
 
     /** Records the targets of method references bound to suspendable interfaces in this class. */
@@ -70,7 +86,7 @@ final class ClassRewriter {
         lambdaBodies(cn);
     }
 
-    private byte[] rewriteOrNull(byte[] bytes) throws IOException {
+    private byte[] rewriteOrNull(byte[] bytes, Consumer<String> leftBecause) throws IOException {
         ClassInfo info = hierarchy.add(bytes);
         if (info.alreadyRewritten || info.name.equals(Names.FRAME_STACK)
                 || info.name.startsWith("dev/greenthreads/agent/") || Suspendability.isPlatform(info.name)) {
@@ -83,7 +99,7 @@ final class ClassRewriter {
 
         List<String> rewritten = new ArrayList<>();
         Map<String, MethodNode> originals = new HashMap<>();
-        boolean changed = false;
+        Set<MethodNode> changed = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int m = 0; m < cn.methods.size(); m++) {
             MethodNode method = cn.methods.get(m);
             String key = method.name + method.desc;
@@ -112,7 +128,9 @@ final class ClassRewriter {
                 MethodNode backup = copy(method);
                 try {
                     rewriter.pinOnly(pinned, reasons);
-                    changed |= !pinned.isEmpty();
+                    if (!pinned.isEmpty()) {
+                        changed.add(method);
+                    }
                 } catch (CannotRewrite | AnalyzerException e) {
                     cn.methods.set(m, backup);
                 }
@@ -142,7 +160,7 @@ final class ClassRewriter {
                 rewriter.rewrite(resumable, pinned, reasons);
                 rewritten.add(key);
                 originals.put(key, backup);
-                changed = true;
+                changed.add(method);
             } catch (CannotRewrite | AnalyzerException e) {
                 cn.methods.set(m, backup);
                 String reason = e.getMessage();
@@ -151,7 +169,7 @@ final class ClassRewriter {
                         + "; a suspension through it will fail");
             }
         }
-        if (!changed) {
+        if (changed.isEmpty()) {
             return null;
         }
         AnnotationNode marker = new AnnotationNode(Names.INSTRUMENTED);
@@ -161,15 +179,14 @@ final class ClassRewriter {
         }
         cn.visibleAnnotations.add(marker);
 
-        byte[] out = writeLeavingTooLargeMethods(cn, info, rewritten, originals);
+        byte[] out = writeLeavingTooLargeMethods(cn, bytes, changed, info, rewritten, originals);
         Map<String, String> failures = verify(info, out, rewritten);
         if (!failures.isEmpty()) {
             failures.forEach((key, failure) -> leaveAsItWas(cn, info, key, "its rewrite did not verify (" + failure + ")",
                     rewritten, originals));
-            out = write(cn);
+            out = write(cn, bytes, changed);
             if (!verify(info, out, rewritten).isEmpty()) {
-                classesRefused++;
-                Log.warn("left " + info.name.replace('/', '.') + " as it was: its rewrite did not verify");
+                refuse(info.name, "its rewrite did not verify", leftBecause);
                 return null;
             }
         }
@@ -255,11 +272,11 @@ final class ClassRewriter {
     }
 
     /** Writes {@code cn}, putting back as it was each rewritten method that the rewrite made too large for the JVM. */
-    private byte[] writeLeavingTooLargeMethods(ClassNode cn, ClassInfo info, List<String> rewritten,
-                                               Map<String, MethodNode> originals) {
+    private byte[] writeLeavingTooLargeMethods(ClassNode cn, byte[] original, Set<MethodNode> changed, ClassInfo info,
+                                               List<String> rewritten, Map<String, MethodNode> originals) {
         while (true) {
             try {
-                return write(cn);
+                return write(cn, original, changed);
             } catch (MethodTooLargeException e) {
                 String key = e.getMethodName() + e.getDescriptor();
                 if (!rewritten.contains(key)) {
@@ -282,16 +299,50 @@ final class ClassRewriter {
                 + "; a suspension through it will fail");
     }
 
-    /** The class file of {@code cn}, with stack map frames computed from the class files the hierarchy reads. */
-    private byte[] write(ClassNode cn) {
-        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
+    /**
+     * The class file of {@code cn}. Only the {@code changed} methods get stack map frames
+     * computed, from the class files the hierarchy reads; the others keep their compiler's, read
+     * again from the {@code original} class file. Recomputed, a frame can only be as precise as
+     * the hierarchy: where a class file is missing (an optional dependency), the common
+     * superclass is Object and a method the rewrite never touched would fail verification.
+     */
+    private byte[] write(ClassNode cn, byte[] original, Set<MethodNode> changed) {
+        ClassNode onlyChanged = new ClassNode();
+        onlyChanged.version = cn.version;
+        onlyChanged.access = cn.access;
+        onlyChanged.name = cn.name;
+        onlyChanged.superName = cn.superName;
+        onlyChanged.interfaces = cn.interfaces;
+        for (MethodNode m : cn.methods) {
+            if (changed.contains(m)) {
+                onlyChanged.methods.add(m);
+            }
+        }
+        ClassWriter computing = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
             @Override
             protected String getCommonSuperClass(String a, String b) {
                 return hierarchy.commonSuperClass(a, b);
             }
         };
-        cn.accept(writer);
-        return writer.toByteArray();
+        onlyChanged.accept(computing);
+        ClassNode computed = new ClassNode();
+        new ClassReader(computing.toByteArray()).accept(computed, 0);
+        ClassNode compiled = new ClassNode();
+        new ClassReader(original).accept(compiled, 0);
+
+        List<MethodNode> methods = cn.methods;
+        List<MethodNode> framed = new ArrayList<>(methods.size());
+        for (int m = 0, c = 0; m < methods.size(); m++) {
+            framed.add(changed.contains(methods.get(m)) ? computed.methods.get(c++) : compiled.methods.get(m));
+        }
+        cn.methods = framed;
+        try {
+            ClassWriter writer = new ClassWriter(0);
+            cn.accept(writer);
+            return writer.toByteArray();
+        } finally {
+            cn.methods = methods;
+        }
     }
 
     /** Each rewritten method of the written class that does not verify, by "name(desc)", with what failed. */

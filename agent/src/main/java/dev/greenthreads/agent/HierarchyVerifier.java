@@ -22,7 +22,8 @@ import org.objectweb.asm.tree.analysis.SimpleVerifier;
 
 /**
  * ASM's {@link SimpleVerifier} answering from class files instead of loaded classes (it never
- * loads one; a class whose file cannot be found is assumed to fit wherever it is used), and
+ * loads one; a question about a class whose file cannot be found fails the analysis, naming it:
+ * guessing would give a restored value the wrong type), and
  * tracking objects under construction as the JVM's verifier does. Interfaces are treated as
  * the JVM treats them: anything may be assigned to one.
  *
@@ -212,9 +213,15 @@ final class HierarchyVerifier extends SimpleVerifier {
             String n = target.getInternalName();
             return n.equals("java/lang/Cloneable") || n.equals("java/io/Serializable");
         }
-        if (isInterface(target) || hierarchy.get(target.getInternalName()) == null
-                || hierarchy.get(value.getInternalName()) == null) {
-            return true; // a class that is not there: only the JVM, loading it, could tell; the original code is trusted
+        if (isInterface(target)) {
+            return true;
+        }
+        for (Type t : new Type[] {target, value}) {
+            if (hierarchy.get(t.getInternalName()) == null) {
+                throw new IllegalStateException("the class file of " + t.getClassName() + " cannot be found, so whether "
+                        + value.getClassName() + " is a " + target.getClassName() + " cannot be told; put the jar that"
+                        + " holds it on the class path");
+            }
         }
         return hierarchy.isSubtype(value.getInternalName(), target.getInternalName());
     }

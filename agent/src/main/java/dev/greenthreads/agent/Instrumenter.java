@@ -200,12 +200,11 @@ public final class Instrumenter {
                     + " names a jar; give a directory as output (the same one to rewrite in place)");
         }
         Map<String, Entry> entries = directoryIn ? readDirectory(in) : readJar(in);
-        Recorder recorder = new Recorder(messages);
         Instrumenter.Messages previous = Log.redirect.get();
-        Log.redirect.set(recorder);
+        Log.redirect.set(messages);
         Run run;
         try (ClassPath cp = new ClassPath(classPath, messages)) {
-            run = new Run(entries, cp, recorder);
+            run = new Run(entries, cp, messages);
             run.rewriteAll();
         } finally {
             if (previous == null) {
@@ -239,7 +238,7 @@ public final class Instrumenter {
 
         final Map<String, Entry> entries;
         final ClassPath classPath;
-        final Recorder messages;
+        final Messages messages;
         /** Base classes by internal name, and each version's own classes by internal name. */
         final Map<String, String> base = new LinkedHashMap<>();
         final TreeMap<Integer, Map<String, String>> versioned = new TreeMap<>();
@@ -249,7 +248,7 @@ public final class Instrumenter {
         /** Entries already found unreadable, so that a lower version's bad class is named once. */
         final Map<String, String> unreadable = new LinkedHashMap<>();
 
-        Run(Map<String, Entry> entries, ClassPath classPath, Recorder messages) {
+        Run(Map<String, Entry> entries, ClassPath classPath, Messages messages) {
             this.entries = entries;
             this.classPath = classPath;
             this.messages = messages;
@@ -318,56 +317,26 @@ public final class Instrumenter {
                     messages.warn("left " + entry + " as it was: " + unreadableWhy);
                     continue;
                 }
-                int refusedBefore = rewriter.classesRefused, methodsBefore = rewriter.methodsRewritten;
-                messages.lastWarning = null;
+                int methodsBefore = rewriter.methodsRewritten;
+                String[] leftBecause = new String[1];
                 byte[] out;
                 try {
-                    out = rewriter.rewrite(entries.get(entry).bytes());
+                    out = rewriter.rewrite(entries.get(entry).bytes(), reason -> leftBecause[0] = reason);
                 } catch (Throwable t) { // rewrite() handles its own failures; this is the last guard
                     out = null;
+                    leftBecause[0] = t.toString();
                     messages.warn("left " + entry + " as it was: " + t);
                 }
                 if (out != null) {
                     done++;
                     methods += rewriter.methodsRewritten - methodsBefore;
                     rewritten.put(entry, out);
-                } else if (rewriter.classesRefused > refusedBefore) {
+                } else if (leftBecause[0] != null) {
                     refused++;
-                    left.add(new Left(entry, reason(messages.lastWarning)));
+                    left.add(new Left(entry, leftBecause[0]));
                 }
             }
             counts.put(version, new Counts(read, done, methods, refused));
-        }
-    }
-
-    /** "left a.B as it was: why" → "why". */
-    private static String reason(String warning) {
-        if (warning == null) {
-            return "its rewrite failed";
-        }
-        int at = warning.indexOf(" as it was: ");
-        return warning.startsWith("left ") && at > 0 ? warning.substring(at + " as it was: ".length()) : warning;
-    }
-
-    /** Passes lines on, and keeps the last warning: the reason a class was left as it was. */
-    private static final class Recorder implements Messages {
-
-        private final Messages to;
-        String lastWarning;
-
-        Recorder(Messages to) {
-            this.to = to;
-        }
-
-        @Override
-        public void info(String line) {
-            to.info(line);
-        }
-
-        @Override
-        public void warn(String line) {
-            lastWarning = line;
-            to.warn(line);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.greenthreads.agent.ClassHierarchy.ClassInfo;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 
@@ -80,10 +81,31 @@ final class Suspendability {
         return overridesSuspendable(info, name, desc);
     }
 
+    /**
+     * The packages of the JDK running the agent, in internal form: those of the boot layer's
+     * modules that the boot or platform loader defines. By name alone, {@code com/sun/} would
+     * also take in libraries such as JNA and the JAXB and Jakarta Mail implementations.
+     */
+    private static final Set<String> JDK_PACKAGES = ModuleLayer.boot().modules().stream()
+            .filter(m -> m.getClassLoader() == null || m.getClassLoader() == ClassLoader.getPlatformClassLoader())
+            .flatMap(m -> m.getPackages().stream())
+            .map(p -> p.replace('.', '/'))
+            .collect(Collectors.toUnmodifiableSet());
+
     /** JDK classes are never rewritten, so calls of them never suspend. */
     static boolean isPlatform(String internalName) {
-        return internalName.startsWith("java/") || internalName.startsWith("javax/") || internalName.startsWith("jdk/")
-                || internalName.startsWith("sun/") || internalName.startsWith("com/sun/");
+        int slash = internalName.lastIndexOf('/');
+        return slash > 0 && JDK_PACKAGES.contains(internalName.substring(0, slash));
+    }
+
+    /** Whether a JDK package is {@code prefix} (internal form, ending in '/') or lies under it. */
+    static boolean anyPlatformPackageUnder(String prefix) {
+        for (String p : JDK_PACKAGES) {
+            if ((p + "/").startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean resolves(String owner, String name, String desc) {

@@ -51,5 +51,24 @@ class AgentOptionsTest {
                     e.getMessage());
         }
         assertTrue(AgentOptions.parse("include=javalin.**").included("javalin/Server"), "only the JDK's own packages");
+        assertTrue(AgentOptions.parse("include=com.sun.jna.**").included("com/sun/jna/Native"), "JNA is no JDK package");
+        assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("include=java.**"));
+        assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("include=java.lang.String"));
+    }
+
+    @Test
+    void aValueThatIsNeitherTrueNorFalseIsAnError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("verify=ture"));
+        assertTrue(e.getMessage().startsWith("greenthreads agent option 'verify=ture' takes true or false"), e.getMessage());
+    }
+
+    @Test
+    void theAgentSkipsOnlyTheWrongOptionsAndKeepsTheRest() {
+        java.util.List<String> errors = new java.util.ArrayList<>();
+        AgentOptions o = AgentOptions.parse("include=java.util.**,includ=com.example.**,include=com.example.**,trace",
+                e -> errors.add(e.getMessage()));
+        assertEquals(2, errors.size(), errors.toString());
+        assertTrue(o.included("com/example/Service"), "the right include= still applies");
+        assertTrue(o.trace);
     }
 }

@@ -180,6 +180,64 @@ class ClassRewriterTest {
         }
     }
 
+    /**
+     * {@code test/Mixed}: {@code work} suspends; {@code pick} does not, and merges a {@code test/A}
+     * and a {@code test/B} into a {@code test/Base}, none of whose class files is at hand.
+     */
+    private static byte[] mixed() {
+        ClassWriter cw = new ClassWriter(0);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Mixed", null, "java/lang/Object", null);
+        MethodVisitor work = cw.visitMethod(Opcodes.ACC_STATIC, "work", "()V", null, null);
+        work.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        work.visitCode();
+        work.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+        work.visitInsn(Opcodes.RETURN);
+        work.visitMaxs(0, 0);
+        work.visitEnd();
+        MethodVisitor pick = cw.visitMethod(Opcodes.ACC_STATIC, "pick", "(Z)Ljava/lang/String;", null, null);
+        pick.visitCode();
+        Label otherwise = new Label(), join = new Label();
+        pick.visitVarInsn(Opcodes.ILOAD, 0);
+        pick.visitJumpInsn(Opcodes.IFEQ, otherwise);
+        for (String type : new String[] {"test/A", "test/B"}) {
+            if (type.equals("test/B")) {
+                pick.visitLabel(otherwise);
+                pick.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
+            }
+            pick.visitTypeInsn(Opcodes.NEW, type);
+            pick.visitInsn(Opcodes.DUP);
+            pick.visitMethodInsn(Opcodes.INVOKESPECIAL, type, "<init>", "()V", false);
+            if (type.equals("test/A")) {
+                pick.visitJumpInsn(Opcodes.GOTO, join);
+            }
+        }
+        pick.visitLabel(join);
+        pick.visitFrame(Opcodes.F_SAME1, 0, null, 1, new Object[] {"test/Base"});
+        pick.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "test/Base", "name", "()Ljava/lang/String;", false);
+        pick.visitInsn(Opcodes.ARETURN);
+        pick.visitMaxs(2, 1);
+        pick.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    @Test
+    void aMethodTheRewriteLeftAloneKeepsItsCompilersFrames() {
+        byte[] out = rewriter.rewrite(mixed());
+        assertNotNull(out);
+        ClassNode cn = new ClassNode();
+        new ClassReader(out).accept(cn, ClassReader.EXPAND_FRAMES);
+        MethodNode pick = cn.methods.stream().filter(m -> m.name.equals("pick")).findFirst().orElseThrow();
+        java.util.List<Object> stacks = new java.util.ArrayList<>();
+        for (AbstractInsnNode i = pick.instructions.getFirst(); i != null; i = i.getNext()) {
+            if (i instanceof org.objectweb.asm.tree.FrameNode && ((org.objectweb.asm.tree.FrameNode) i).stack != null) {
+                stacks.addAll(((org.objectweb.asm.tree.FrameNode) i).stack);
+            }
+        }
+        assertEquals(java.util.List.of("test/Base"), stacks,
+                "recomputed without the class files, the merge would be java/lang/Object and pick would not verify");
+    }
+
     @Test
     void rewritingTwiceIsHarmless() {
         byte[] once = rewriter.rewrite(fixture(Opcodes.V17, false));

@@ -1,9 +1,8 @@
 package dev.greenthreads.io;
 
 import static dev.greenthreads.io.IoTesting.anyLoopbackPort;
-import static dev.greenthreads.io.IoTesting.awaitEvent;
-import static dev.greenthreads.io.IoTesting.heapAfterGc;
-import static dev.greenthreads.io.IoTesting.openFileDescriptors;
+import static dev.greenthreads.testing.Resources.heapAfterGc;
+import static dev.greenthreads.testing.Resources.openFileDescriptors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +28,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.greenthreads.testing.Await;
 
 /**
  * What green sockets cost and give back: descriptors and green threads after many short
@@ -97,15 +97,15 @@ class GreenSocketResourcesTest {
         Scheduler scheduler = IoTesting.twoCarriers("io-churn");
         try (EchoServer server = new EchoServer(scheduler, 0, 64)) {
             scheduler.run(() -> cycles(server.address(), 50)); // whatever the JDK opens once
-            awaitEvent(() -> "warm-up handlers still running", () -> server.handlers.get() == 0);
+            Await.until(() -> "warm-up handlers still running", () -> server.handlers.get() == 0);
             long fds = openFileDescriptors();
 
             scheduler.run(() -> cycles(server.address(), CYCLES));
 
             assertEquals(CYCLES + 50, server.accepted.get());
-            awaitEvent(() -> server.handlers.get() + " connection handlers still running after the clients left",
+            Await.until(() -> server.handlers.get() + " connection handlers still running after the clients left",
                     () -> server.handlers.get() == 0);
-            awaitEvent(() -> (openFileDescriptors() - fds) + " file descriptors left over after " + CYCLES
+            Await.until(() -> (openFileDescriptors() - fds) + " file descriptors left over after " + CYCLES
                     + " cycles", () -> openFileDescriptors() <= fds);
         }
         IoTesting.closeOrFail(scheduler); // waits for every green thread: none may be left parked on a socket
@@ -157,7 +157,7 @@ class GreenSocketResourcesTest {
                     }
                     c.configureBlocking(false);
                 }
-                awaitEvent(() -> server.handlers.get() + " of " + IDLE_CONNECTIONS + " handlers",
+                Await.until(() -> server.handlers.get() + " of " + IDLE_CONNECTIONS + " handlers",
                         () -> server.handlers.get() == IDLE_CONNECTIONS);
 
                 Set<String> newThreads = threadNames(threads, without(threadIds(threads), before));
@@ -178,11 +178,11 @@ class GreenSocketResourcesTest {
                     c.close();
                 }
             }
-            awaitEvent(() -> server.handlers.get() + " handlers still running after every client closed",
+            Await.until(() -> server.handlers.get() + " handlers still running after every client closed",
                     () -> server.handlers.get() == 0);
         }
         IoTesting.closeOrFail(scheduler);
-        awaitEvent(() -> (openFileDescriptors() - fdsBefore) + " descriptors left", () -> openFileDescriptors() <= fdsBefore);
+        Await.until(() -> (openFileDescriptors() - fdsBefore) + " descriptors left", () -> openFileDescriptors() <= fdsBefore);
         assertTrue(greenBytes - bareBytes < 2_048,
                 "a parked green connection should cost well under 2 KiB more than a selector's key; it costs "
                         + (greenBytes - bareBytes) + " B");

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.greenthreads.testing.Await;
 
 @Timeout(60)
 class GreenSocketTest {
@@ -79,7 +80,7 @@ class GreenSocketTest {
             GreenThread<Void> echo = scheduler.start(() -> echoOneConnection(server));
             try (Socket client = new Socket()) {
                 client.connect(server.localAddress());
-                client.setSoTimeout((int) IoTesting.SETTLE.toMillis());
+                client.setSoTimeout((int) Await.SETTLE.toMillis());
                 AtomicReference<Throwable> writeFailure = new AtomicReference<>();
                 Thread writer = new Thread(() -> {
                     try {
@@ -326,7 +327,7 @@ class GreenSocketTest {
                 }
             });
             reader.start();
-            IoTesting.awaitEvent(() -> "the platform reader never blocked",
+            Await.until(() -> "the platform reader never blocked",
                     () -> reader.getState() == Thread.State.WAITING);
             reader.interrupt();
             reader.join();

@@ -1,7 +1,6 @@
 package dev.greenthreads.io;
 
 import static dev.greenthreads.io.IoTesting.anyLoopbackPort;
-import static dev.greenthreads.io.IoTesting.awaitEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.greenthreads.GreenThread;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.greenthreads.testing.Await;
 
 /** The poller's hand-over between idle carriers and its kernel thread. */
 @Timeout(60)
@@ -64,14 +64,14 @@ class PollerTest {
                 });
                 feeder.start();
                 long polled = poller.carrierPolls();
-                awaitEvent(() -> "no carrier ever polled", () -> poller.carrierPolls() > polled);
+                Await.until(() -> "no carrier ever polled", () -> poller.carrierPolls() > polled);
 
                 GreenThread<Void> hog = one.start(() -> {
                     while (!release.get()) {
                         Thread.onSpinWait(); // never yields: holds the only carrier
                     }
                 });
-                awaitEvent(() -> "the hog never ran", () -> hog.state() == GreenThread.State.RUNNING);
+                Await.until(() -> "the hog never ran", () -> hog.state() == GreenThread.State.RUNNING);
 
                 try (GreenServerSocket other = GreenServerSocket.bind(anyLoopbackPort());
                      GreenSocket client = GreenSocket.connect(other.localAddress());

@@ -1,6 +1,5 @@
 package dev.greenthreads.sync;
 
-import static dev.greenthreads.sync.SyncTesting.awaitEvent;
 import static dev.greenthreads.sync.SyncTesting.runAll;
 import static dev.greenthreads.sync.SyncTesting.twoCarriers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,6 +15,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.greenthreads.testing.Await;
 
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class BarrierTest {
@@ -86,13 +86,13 @@ class BarrierTest {
     void barrierAwaitThrowsWhenCancelledAndWithdrawsItsArrival() {
         Barrier barrier = new Barrier(2);
         GreenThread<Boolean> cancelled = GreenThread.start(barrier::await);
-        awaitEvent(() -> barrier.queueLength() == 1);
+        Await.until(() -> barrier.queueLength() == 1);
         cancelled.cancel();
         CancellationException e = assertThrows(CancellationException.class, cancelled::join);
         assertTrue(e.getCause() instanceof GreenCancelledException);
         assertEquals(0, barrier.queueLength());
         GreenThread<Boolean> a = GreenThread.start(barrier::await);
-        awaitEvent(() -> barrier.queueLength() == 1);
+        Await.until(() -> barrier.queueLength() == 1);
         boolean mine = barrier.await();
         boolean theirs = a.join();
         assertTrue(mine ^ theirs, "exactly one serial thread: " + mine + ", " + theirs);
@@ -121,7 +121,7 @@ class BarrierTest {
             }
         });
         p.start();
-        awaitEvent(() -> barrier.queueLength() == 1);
+        Await.until(() -> barrier.queueLength() == 1);
         p.interrupt();
         p.join();
         assertEquals("cancelled", outcome.get());

@@ -1,7 +1,6 @@
 package dev.greenthreads.sync;
 
 import static dev.greenthreads.sync.SyncTesting.assertEachOnce;
-import static dev.greenthreads.sync.SyncTesting.awaitEvent;
 import static dev.greenthreads.sync.SyncTesting.runAll;
 import static dev.greenthreads.sync.SyncTesting.twoCarriers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,6 +22,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.greenthreads.testing.Await;
 
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CondTest {
@@ -104,7 +104,7 @@ class CondTest {
                         m.unlock();
                     }
                 }));
-                awaitEvent(() -> c.queueLength() == index + 1);
+                Await.until(() -> c.queueLength() == index + 1);
             }
             c.signal();
             waiters.get(0).join();
@@ -165,7 +165,7 @@ class CondTest {
                 m.unlock();
             }
         });
-        awaitEvent(() -> c.queueLength() == 1);
+        Await.until(() -> c.queueLength() == 1);
         m.lock();
         c.signal();
         m.unlock();
@@ -188,7 +188,7 @@ class CondTest {
             m.unlock();
             assertFalse(m.isHeldByCurrentThread());
         });
-        awaitEvent(() -> c.queueLength() == 1);
+        Await.until(() -> c.queueLength() == 1);
         m.lock(); // possible only because await released both levels
         ready.set(true);
         c.signal();
@@ -213,10 +213,10 @@ class CondTest {
                 m.unlock();
             }
         });
-        awaitEvent(() -> c.queueLength() == 1);
+        Await.until(() -> c.queueLength() == 1);
         m.lock(); // the waiter released it; now it cannot re-acquire until we let go
         t.cancel();
-        awaitEvent(() -> m.queueLength() == 1); // woken at once, without a signal, and queued for the mutex
+        Await.until(() -> m.queueLength() == 1); // woken at once, without a signal, and queued for the mutex
         assertEquals(null, heldInFinally.get(), "it did not throw before re-acquiring");
         m.unlock();
         CancellationException e = assertThrows(CancellationException.class, t::join);
@@ -257,7 +257,7 @@ class CondTest {
                 m.unlock();
             }
         });
-        awaitEvent(() -> c.queueLength() == 1);
+        Await.until(() -> c.queueLength() == 1);
         t.cancel();
         assertThrows(CancellationException.class, t::join);
     }
@@ -296,7 +296,7 @@ class CondTest {
                 };
                 GreenThread<Void> cancelled = s.start(consumer);
                 GreenThread<Void> other = s.start(consumer);
-                awaitEvent(() -> c.queueLength() == 2);
+                Await.until(() -> c.queueLength() == 2);
                 cancelled.cancel();
                 SyncTesting.awaitRunning(cancelled); // woken by the cancellation: now inside its give-up
                 SyncTesting.spinNanos((r % 40) * 25L);
@@ -344,7 +344,7 @@ class CondTest {
             }
         });
         p.start();
-        awaitEvent(() -> c.queueLength() == 1);
+        Await.until(() -> c.queueLength() == 1);
         p.interrupt();
         p.join();
         assertEquals("cancelled, held=true, interrupted=true", outcome.get());
@@ -394,7 +394,7 @@ class CondTest {
                 a.unlock();
             }
         });
-        awaitEvent(() -> c.queueLength() == 1);
+        Await.until(() -> c.queueLength() == 1);
         b.lock();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.await(b));
         assertTrue(e.getMessage().contains("one mutex at a time"), e.getMessage());

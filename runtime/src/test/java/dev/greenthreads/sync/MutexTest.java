@@ -1,6 +1,5 @@
 package dev.greenthreads.sync;
 
-import static dev.greenthreads.sync.SyncTesting.awaitEvent;
 import static dev.greenthreads.sync.SyncTesting.runAll;
 import static dev.greenthreads.sync.SyncTesting.twoCarriers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.greenthreads.testing.Await;
 
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MutexTest {
@@ -222,7 +222,7 @@ class MutexTest {
                     order.add(index);
                     m.unlock();
                 }));
-                awaitEvent(() -> m.queueLength() == index + 1);
+                Await.until(() -> m.queueLength() == index + 1);
             }
             m.unlock();
             for (GreenThread<Void> t : waiters) {
@@ -363,7 +363,7 @@ class MutexTest {
             }
             return got;
         });
-        awaitEvent(() -> m.queueLength() == 1);
+        Await.until(() -> m.queueLength() == 1);
         m.unlock();
         assertTrue(t.join());
     }
@@ -379,7 +379,7 @@ class MutexTest {
             m.unlock();
             GreenThread.testCancel();
         });
-        awaitEvent(() -> m.queueLength() == 1);
+        Await.until(() -> m.queueLength() == 1);
         t.cancel();
         m.unlock();
         assertThrows(CancellationException.class, t::join, "the cancellation acted at the next cancellation point");
@@ -398,7 +398,7 @@ class MutexTest {
             m.unlock();
         });
         p.start();
-        awaitEvent(() -> m.queueLength() == 1);
+        Await.until(() -> m.queueLength() == 1);
         p.interrupt();
         assertEquals(null, outcome.get(), "an interrupt does not end Mutex.lock");
         m.unlock();

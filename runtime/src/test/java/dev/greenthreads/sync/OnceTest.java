@@ -1,6 +1,5 @@
 package dev.greenthreads.sync;
 
-import static dev.greenthreads.sync.SyncTesting.awaitEvent;
 import static dev.greenthreads.sync.SyncTesting.runAll;
 import static dev.greenthreads.sync.SyncTesting.twoCarriers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.greenthreads.testing.Await;
 
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class OnceTest {
@@ -80,9 +80,9 @@ class OnceTest {
             }
             throw new IllegalStateException("first body fails");
         }));
-        awaitEvent(() -> once.toString().contains("running"));
+        Await.until(() -> once.toString().contains("running"));
         GreenThread<Void> second = GreenThread.start(() -> once.run(waiterRuns::incrementAndGet));
-        awaitEvent(() -> once.queueLength() == 1);
+        Await.until(() -> once.queueLength() == 1);
         mayFail.set(true);
         assertThrows(RuntimeException.class, first::join);
         second.join();
@@ -100,7 +100,7 @@ class OnceTest {
                 GreenThread.yield(); // a cancellation point
             }
         }));
-        awaitEvent(entered::get);
+        Await.until(entered::get);
         t.cancel();
         assertThrows(CancellationException.class, t::join);
         assertFalse(once.isDone());

@@ -1,6 +1,5 @@
 package dev.greenthreads.sync;
 
-import static dev.greenthreads.sync.SyncTesting.awaitEvent;
 import static dev.greenthreads.sync.SyncTesting.runAll;
 import static dev.greenthreads.sync.SyncTesting.twoCarriers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.greenthreads.testing.Await;
 
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RwLockTest {
@@ -110,21 +110,21 @@ class RwLockTest {
                 }
                 lock.readUnlock();
             });
-            awaitEvent(() -> lock.queueLength() == 1);
+            Await.until(() -> lock.queueLength() == 1);
             GreenThread<Void> w2 = s.start(() -> {
                 lock.writeLock();
                 order.add("W2");
                 lock.writeUnlock();
             });
-            awaitEvent(() -> lock.queueLength() == 2);
+            Await.until(() -> lock.queueLength() == 2);
             GreenThread<Void> r3 = s.start(() -> {
                 lock.readLock();
                 order.add("R3");
                 lock.readUnlock();
             });
-            awaitEvent(() -> lock.queueLength() == 3);
+            Await.until(() -> lock.queueLength() == 3);
             lock.writeUnlock();
-            awaitEvent(() -> order.size() == 1);
+            Await.until(() -> order.size() == 1);
             queuedWhileR1Reads = lock.queueLength();
             newcomerGotIn = lock.tryReadLock();
             if (newcomerGotIn) {
@@ -178,7 +178,7 @@ class RwLockTest {
             lock.writeLock();
             lock.writeUnlock();
         });
-        awaitEvent(() -> lock.queueLength() == 1);
+        Await.until(() -> lock.queueLength() == 1);
         assertTrue(lock.tryReadLock(), "POSIX lets a reader take several read locks; queueing it would deadlock");
         lock.readLock();
         assertEquals(3, lock.readHoldCount());
@@ -209,7 +209,7 @@ class RwLockTest {
         RwLock lock = new RwLock();
         lock.readLock();
         GreenThread<Boolean> writer = GreenThread.start(() -> lock.tryWriteLock(Duration.ofMillis(20)));
-        awaitEvent(() -> lock.queueLength() == 1);
+        Await.until(() -> lock.queueLength() == 1);
         GreenThread<Void> reader = GreenThread.start(() -> {
             lock.readLock(); // queued behind the writer until it gives up
             lock.readUnlock();

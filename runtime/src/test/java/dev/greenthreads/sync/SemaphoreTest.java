@@ -1,6 +1,5 @@
 package dev.greenthreads.sync;
 
-import static dev.greenthreads.sync.SyncTesting.awaitEvent;
 import static dev.greenthreads.sync.SyncTesting.runAll;
 import static dev.greenthreads.sync.SyncTesting.twoCarriers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.greenthreads.testing.Await;
 
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SemaphoreTest {
@@ -71,7 +71,7 @@ class SemaphoreTest {
                     sem.acquire();
                     order.add(index);
                 }));
-                awaitEvent(() -> sem.queueLength() == index + 1);
+                Await.until(() -> sem.queueLength() == index + 1);
             }
             sem.release();
             stolen = sem.tryAcquire();
@@ -122,7 +122,7 @@ class SemaphoreTest {
         GreenThread<Void> t = GreenThread.start(() -> {
             sem.acquire();
         });
-        awaitEvent(() -> sem.queueLength() == 1);
+        Await.until(() -> sem.queueLength() == 1);
         t.cancel();
         CancellationException e = assertThrows(CancellationException.class, t::join);
         assertInstanceOf(GreenCancelledException.class, e.getCause());
@@ -146,7 +146,7 @@ class SemaphoreTest {
     void timedAcquireIsACancellationPointToo() {
         Semaphore sem = new Semaphore(0);
         GreenThread<Boolean> t = GreenThread.start(() -> sem.tryAcquire(Duration.ofHours(1)));
-        awaitEvent(() -> sem.queueLength() == 1);
+        Await.until(() -> sem.queueLength() == 1);
         t.cancel();
         assertThrows(CancellationException.class, t::join);
     }
@@ -165,7 +165,7 @@ class SemaphoreTest {
             for (int r = 0; r < rounds; r++) {
                 Semaphore sem = new Semaphore(0);
                 GreenThread<Void> waiter = s.start(() -> sem.acquire());
-                awaitEvent(() -> sem.queueLength() == 1);
+                Await.until(() -> sem.queueLength() == 1);
                 waiter.cancel();
                 SyncTesting.awaitRunning(waiter); // woken by the cancellation: now inside its give-up
                 SyncTesting.spinNanos((r % 40) * 25L);
@@ -197,7 +197,7 @@ class SemaphoreTest {
             }
         });
         p.start();
-        awaitEvent(() -> sem.queueLength() == 1);
+        Await.until(() -> sem.queueLength() == 1);
         p.interrupt();
         p.join();
         assertEquals("cancelled, interrupted=true", outcome.get());

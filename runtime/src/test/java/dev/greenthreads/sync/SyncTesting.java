@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import dev.greenthreads.testing.Await;
 
 /** What the tests of this package share: schedulers, waiting for an event, the lecture's bounded buffer. */
 final class SyncTesting {
@@ -33,21 +34,6 @@ final class SyncTesting {
         }
     }
 
-    /**
-     * Waits on the calling platform thread until {@code event} holds: the event is the
-     * synchronisation, polled with yields and short parks; the class-level {@code @Timeout}
-     * bounds it if it never comes.
-     */
-    static void awaitEvent(BooleanSupplier event) {
-        for (int spins = 0; !event.getAsBoolean(); spins++) {
-            if (spins < 100) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(50_000);
-            }
-        }
-    }
-
     /** Busy-waits about {@code nanos}: a controlled distance between two racing actions, not a wait for an event. */
     static void spinNanos(long nanos) {
         long until = System.nanoTime() + nanos;
@@ -65,7 +51,7 @@ final class SyncTesting {
 
     /** Waits until {@code t} has ended (without joining it, so its outcome stays unexamined). */
     static void awaitEnded(GreenThread<?> t) {
-        awaitEvent(() -> t.state() == GreenThread.State.TERMINATED);
+        Await.until(() -> t.state() == GreenThread.State.TERMINATED);
     }
 
     /** Starts {@code n} green threads on {@code s}, the i-th running {@code body.run(i)}, and joins them all. */

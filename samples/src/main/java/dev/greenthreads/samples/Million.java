@@ -3,8 +3,6 @@ package dev.greenthreads.samples;
 import dev.greenthreads.GreenThread;
 import dev.greenthreads.SuspendableRunnable;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -182,7 +180,7 @@ public final class Million {
                                   Crowd crowd) throws Exception {
         System.out.printf("%s %s: starting %,d threads; each yields %d times, then waits at a gate%n",
                 step, variant, n, yields);
-        long baseline = heapUsedAfterGc();
+        long baseline = Heap.usedAfterGc();
 
         long started = System.nanoTime();
         long lastProgress = started;
@@ -202,7 +200,7 @@ public final class Million {
         System.out.printf("      all %,d yielded %d times and wait at the gate (%s since the first start)%n",
                 n, yields, duration(allArrived - started));
 
-        long heap = heapUsedAfterGc() - baseline;
+        long heap = Heap.usedAfterGc() - baseline;
         System.out.printf("      heap with all %,d waiting: %s (%s per thread)%n",
                 n, mebibytes(heap), bytes((double) heap / n));
 
@@ -213,14 +211,6 @@ public final class Million {
         System.out.printf("      released and joined all in %s%n%n", duration(joined - released));
 
         return new Result(variant, n, (allArrived - started) + (joined - released), heap, null);
-    }
-
-    /** Used heap after a full collection, so that garbage does not count. */
-    private static long heapUsedAfterGc() {
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        memory.gc();
-        memory.gc();
-        return memory.getHeapMemoryUsage().getUsed();
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {

@@ -74,8 +74,8 @@ final class Carrier extends CarrierThread {
 
     /**
      * The runner: runs or resumes {@code t} until its body returns, suspends or throws. After a
-     * suspension the recorded after-unwind action is carried out only now, when no frame of the
-     * thread is still being saved and its frames are unmounted (see package-info).
+     * suspension the recorded after-unwind action is carried out only now (the after-unwind rule
+     * of {@link dev.greenthreads.internal.continuation}).
      */
     private void runSlice(GreenStrand t) {
         t.beforeResume();

@@ -39,10 +39,8 @@
  * {@code GreenThread.State} maps YIELDING to READY and PARKING, PARKED to BLOCKED.
  *
  * <h2>The after-unwind rule</h2>
- * A suspension is not instantaneous: {@code FrameStack.suspend()} returns, and each frame saves
- * itself on its way out, until the body returns to the runner. <b>A green thread becomes
- * runnable again only after its unwinding has reached the runner</b>; otherwise another carrier
- * could resume frames still being saved. So code that suspends never queues itself: it
+ * The rule is stated, with its reason, in {@link dev.greenthreads.internal.continuation}; this is
+ * how the scheduler keeps it. Code that suspends never queues itself: it
  * records in {@code state} what is to be done (YIELDING or PARKING, plus a deadline) and calls
  * {@code suspend()}; the runner does it, after {@code suspendedAfterRun()} returned true and
  * after it unmounted the thread's frames from its carrier. From the moment the runner

@@ -1,6 +1,7 @@
 package dev.greenthreads.samples.echo;
 
 import dev.greenthreads.samples.CommandLine;
+import dev.greenthreads.samples.Heap;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -120,7 +121,7 @@ public final class EchoBench {
     private BenchRow point(EchoMode mode, int connections, int totalSteps) throws IOException, InterruptedException {
         out.printf("[%d/%d] %s, %,d connection%s%n", step++, totalSteps, mode.label(), connections,
                 connections == 1 ? "" : "s");
-        long heapBefore = heapAfterGc();
+        long heapBefore = Heap.usedAfterGc();
         int threadsBefore = threads.getThreadCount();
         ServerConfig config = ServerConfig.defaults()
                 .withMaxConnections(Math.max(ServerConfig.DEFAULT_MAX_CONNECTIONS, connections + 100))
@@ -145,7 +146,7 @@ public final class EchoBench {
             PreforkEchoServer.WorkerUse[] workers = new PreforkEchoServer.WorkerUse[1];
             LoadGenerator.Result result = LoadGenerator.run(load, line -> out.println("      " + line), () -> {
                 peakThreads[0] = threads.getPeakThreadCount();
-                heapOpen[0] = heapAfterGc();
+                heapOpen[0] = Heap.usedAfterGc();
                 if (prefork != null) {
                     workers[0] = prefork.measureWorkers(5000);
                 }
@@ -189,11 +190,5 @@ public final class EchoBench {
         } finally {
             server.close();
         }
-    }
-
-    private static long heapAfterGc() {
-        var memory = ManagementFactory.getMemoryMXBean();
-        memory.gc();
-        return memory.getHeapMemoryUsage().getUsed();
     }
 }

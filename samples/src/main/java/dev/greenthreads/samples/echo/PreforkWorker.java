@@ -1,5 +1,6 @@
 package dev.greenthreads.samples.echo;
 
+import dev.greenthreads.samples.Heap;
 import dev.greenthreads.samples.CommandLine;
 import dev.greenthreads.samples.Main;
 
@@ -7,7 +8,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -80,13 +80,12 @@ public final class PreforkWorker {
         ignoreInterrupt();
 
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "echo-worker-report");
             thread.setDaemon(true);
             return thread;
         });
-        long baselineHeap = heapAfterGc(memory);
+        long baselineHeap = Heap.usedAfterGc();
         int baselineThreads = threads.getThreadCount() + 1; // + the reporter, started below
         threads.resetPeakThreadCount();
 
@@ -113,7 +112,7 @@ public final class PreforkWorker {
             while ((command = commands.readLine()) != null && !command.trim().equals("stop")) {
                 switch (command.trim()) {
                     case "measure" -> {
-                        long heap = heapAfterGc(memory) - baselineHeap;
+                        long heap = Heap.usedAfterGc() - baselineHeap;
                         int peak = threads.getPeakThreadCount() - baselineThreads;
                         say(REPORT + "measured threads=" + Math.max(0, peak) + " heap=" + Math.max(0, heap));
                     }
@@ -134,11 +133,6 @@ public final class PreforkWorker {
     /** Lines to the parent: one {@code println} each, so lines never interleave. */
     private static void say(String line) {
         System.out.println(line);
-    }
-
-    private static long heapAfterGc(MemoryMXBean memory) {
-        memory.gc();
-        return memory.getHeapMemoryUsage().getUsed();
     }
 
     /**

@@ -1,15 +1,15 @@
 package dev.greenthreads.samples.echo;
 
-import static dev.greenthreads.samples.echo.EchoTesting.SETTLE;
-import static dev.greenthreads.samples.echo.EchoTesting.eventually;
-import static dev.greenthreads.samples.echo.EchoTesting.liveThreads;
-import static dev.greenthreads.samples.echo.EchoTesting.openFileDescriptors;
+import static dev.greenthreads.testing.Await.SETTLE;
+import static dev.greenthreads.testing.Resources.liveThreads;
+import static dev.greenthreads.testing.Resources.openFileDescriptors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.Socket;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.greenthreads.testing.Await;
 
 /**
  * 1,000 connect / echo / disconnect cycles leave no file descriptor and no thread behind, and
@@ -32,7 +32,7 @@ class ConnectionChurnTest {
             for (int i = 0; i < 20; i++) { // warm up whatever the JDK opens lazily
                 cycle(running, message);
             }
-            eventually(SETTLE, () -> "warm-up connections still open", () -> running.server.stats().open() == 0);
+            Await.until(SETTLE, () -> "warm-up connections still open", () -> running.server.stats().open() == 0);
             long fds = openFileDescriptors();
             int threads = liveThreads();
 
@@ -40,11 +40,11 @@ class ConnectionChurnTest {
                 cycle(running, message);
             }
 
-            eventually(SETTLE, () -> mode.label() + ": connections still open: " + running.server.stats().summary(),
+            Await.until(SETTLE, () -> mode.label() + ": connections still open: " + running.server.stats().summary(),
                     () -> running.server.stats().open() == 0);
-            eventually(SETTLE, () -> mode.label() + ": " + (openFileDescriptors() - fds) + " file descriptors"
+            Await.until(SETTLE, () -> mode.label() + ": " + (openFileDescriptors() - fds) + " file descriptors"
                     + " left over after " + CYCLES + " cycles", () -> openFileDescriptors() <= fds);
-            eventually(SETTLE, () -> mode.label() + ": " + (liveThreads() - threads) + " threads left over after "
+            Await.until(SETTLE, () -> mode.label() + ": " + (liveThreads() - threads) + " threads left over after "
                     + CYCLES + " cycles", () -> liveThreads() <= threads + carrierSlack);
             ServerStats stats = running.server.stats();
             assertEquals(CYCLES + 20, stats.accepted());
@@ -83,9 +83,9 @@ class ConnectionChurnTest {
             socket.close();
         }
 
-        eventually(SETTLE, () -> mode.label() + ": " + (openFileDescriptors() - fds) + " file descriptors left"
+        Await.until(SETTLE, () -> mode.label() + ": " + (openFileDescriptors() - fds) + " file descriptors left"
                 + " after close", () -> openFileDescriptors() <= fds);
-        eventually(SETTLE, () -> mode.label() + ": " + (liveThreads() - threads) + " threads left after close",
+        Await.until(SETTLE, () -> mode.label() + ": " + (liveThreads() - threads) + " threads left after close",
                 () -> liveThreads() <= threads + carrierSlack);
     }
 

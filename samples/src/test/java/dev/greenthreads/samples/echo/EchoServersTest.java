@@ -1,7 +1,6 @@
 package dev.greenthreads.samples.echo;
 
-import static dev.greenthreads.samples.echo.EchoTesting.SETTLE;
-import static dev.greenthreads.samples.echo.EchoTesting.eventually;
+import static dev.greenthreads.testing.Await.SETTLE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -19,6 +18,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.greenthreads.testing.Await;
 
 /** Every in-process mode echoes, verified byte for byte, and enforces --max-connections. */
 class EchoServersTest {
@@ -44,7 +44,7 @@ class EchoServersTest {
             assertEquals(Map.of(), result.errors());
             assertEquals(10, result.completed(), "connections that had all 200 messages echoed");
             assertEquals(10 * 200 * 100, result.bytesVerified());
-            eventually(SETTLE, () -> "server still has connections open: " + running.server.stats().summary(),
+            Await.until(SETTLE, () -> "server still has connections open: " + running.server.stats().summary(),
                     () -> running.server.stats().open() == 0);
             ServerStats stats = running.server.stats();
             assertEquals(10, stats.accepted());
@@ -93,7 +93,7 @@ class EchoServersTest {
                 assertTrue(running.log.size() <= 2, () -> "a line per refusal at most: " + running.log);
 
                 admitted.remove(0).close();
-                eventually(SETTLE, () -> "the server did not notice a closed connection",
+                Await.until(SETTLE, () -> "the server did not notice a closed connection",
                         () -> running.server.stats().open() == 2);
                 try (Socket again = running.connect()) {
                     EchoTesting.echoOnce(again, EchoTesting.pattern(7, 10));
@@ -138,7 +138,7 @@ class EchoServersTest {
                  Socket idle = running.connect()) {
                 EchoTesting.echoOnce(idle, EchoTesting.pattern(0, 10));
                 assertEquals(-1, idle.getInputStream().read(), mode.label() + ": the server closes an idle connection");
-                eventually(SETTLE, () -> mode.label() + ": idle close not counted",
+                Await.until(SETTLE, () -> mode.label() + ": idle close not counted",
                         () -> running.server.stats().idleClosed() == 1);
                 assertEquals(0, running.server.stats().errorCount());
             }

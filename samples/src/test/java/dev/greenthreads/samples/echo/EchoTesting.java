@@ -18,12 +18,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import dev.greenthreads.testing.Await;
 
 /** What the echo tests share: servers with a captured log, polling with a deadline, counting fds and threads. */
 final class EchoTesting {
 
-    /** Generous: these tests must pass on a loaded two-core machine. */
-    static final Duration SETTLE = Duration.ofSeconds(20);
 
     private EchoTesting() {}
 
@@ -43,7 +42,7 @@ final class EchoTesting {
 
         Socket connect() throws IOException {
             Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
-            socket.setSoTimeout((int) SETTLE.toMillis());
+            socket.setSoTimeout((int) Await.SETTLE.toMillis());
             return socket;
         }
 
@@ -65,30 +64,6 @@ final class EchoTesting {
         }));
         server.start(0);
         return new Running(server, log);
-    }
-
-    /** Polls {@code condition} every 10 ms until it holds; fails, saying what was awaited, after {@code timeout}. */
-    static void eventually(Duration timeout, Supplier<String> what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail(what.get() + ", still not so after " + timeout.toSeconds() + " s");
-            }
-            Thread.sleep(10);
-        }
-    }
-
-    /** Open file descriptors of this process (Linux: /proc/self/fd). */
-    static long openFileDescriptors() {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count() - 1; // the listing's own descriptor
-        } catch (IOException e) {
-            throw new AssertionError("cannot list /proc/self/fd", e);
-        }
-    }
-
-    static int liveThreads() {
-        return ManagementFactory.getThreadMXBean().getThreadCount();
     }
 
     /** Writes {@code bytes}, reads the echo, and checks it. */

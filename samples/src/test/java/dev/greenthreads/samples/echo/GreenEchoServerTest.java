@@ -1,8 +1,7 @@
 package dev.greenthreads.samples.echo;
 
-import static dev.greenthreads.samples.echo.EchoTesting.SETTLE;
-import static dev.greenthreads.samples.echo.EchoTesting.eventually;
-import static dev.greenthreads.samples.echo.EchoTesting.openFileDescriptors;
+import static dev.greenthreads.testing.Await.SETTLE;
+import static dev.greenthreads.testing.Resources.openFileDescriptors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +21,8 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+import static dev.greenthreads.testing.Resources.heapAfterGc;
+import dev.greenthreads.testing.Await;
 
 /**
  * The green echo server holds 9,000 idle connections on its carriers plus at most two other
@@ -63,7 +64,7 @@ class GreenEchoServerTest {
                     }
                     client.configureBlocking(false);
                 }
-                eventually(SETTLE, () -> "open: " + running.server.stats().summary(),
+                Await.until(SETTLE, () -> "open: " + running.server.stats().summary(),
                         () -> running.server.stats().open() == IDLE_CONNECTIONS);
 
                 int carriers = Scheduler.defaultScheduler().carriers();
@@ -87,13 +88,13 @@ class GreenEchoServerTest {
                     client.close();
                 }
             }
-            eventually(SETTLE, () -> "after the clients left: " + running.server.stats().summary(),
+            Await.until(SETTLE, () -> "after the clients left: " + running.server.stats().summary(),
                     () -> running.server.stats().open() == 0);
             ServerStats stats = running.server.stats();
             assertEquals(IDLE_CONNECTIONS, stats.accepted());
             assertEquals(0, stats.errorCount(), stats::summary);
         }
-        eventually(SETTLE, () -> (openFileDescriptors() - fdsBefore) + " descriptors left over",
+        Await.until(SETTLE, () -> (openFileDescriptors() - fdsBefore) + " descriptors left over",
                 () -> openFileDescriptors() <= fdsBefore);
     }
 
@@ -108,16 +109,5 @@ class GreenEchoServerTest {
             }
         }
         return names;
-    }
-
-    /** Heap in use after full collections: the least of a few readings. */
-    private static long heapAfterGc() {
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        long least = Long.MAX_VALUE;
-        for (int i = 0; i < 4; i++) {
-            System.gc();
-            least = Math.min(least, memory.getHeapMemoryUsage().getUsed());
-        }
-        return least;
     }
 }

@@ -1,6 +1,6 @@
 package dev.greenthreads.samples.echo;
 
-import static dev.greenthreads.samples.echo.EchoTesting.SETTLE;
+import static dev.greenthreads.testing.Await.SETTLE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,7 +1,6 @@
 package dev.greenthreads.samples.echo;
 
-import static dev.greenthreads.samples.echo.EchoTesting.SETTLE;
-import static dev.greenthreads.samples.echo.EchoTesting.eventually;
+import static dev.greenthreads.testing.Await.SETTLE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.greenthreads.testing.Await;
 
 /**
  * While well-behaved clients are served, others reset mid-message, half-close, never read, sit
@@ -75,7 +75,7 @@ class MisbehavingClientsTest {
                 pests.shutdownNow();
             }
 
-            eventually(SETTLE, () -> "only the idle and the never-reading clients should be left: "
+            Await.until(SETTLE, () -> "only the idle and the never-reading clients should be left: "
                     + running.server.stats().summary(), () -> running.server.stats().open() == 2);
             assertTrue(pushed + pushUntilTheServerStopsReading(neverReads) < UNBOUNDED,
                     "the server went on reading from the client that never reads");

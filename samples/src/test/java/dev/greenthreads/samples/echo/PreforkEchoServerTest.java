@@ -1,6 +1,5 @@
 package dev.greenthreads.samples.echo;
 
-import static dev.greenthreads.samples.echo.EchoTesting.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +11,7 @@ import java.util.Arrays;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import dev.greenthreads.testing.Await;
 
 /** The prefork parent starts workers that share the port, and restarts one that is killed. */
 class PreforkEchoServerTest {
@@ -34,7 +34,7 @@ class PreforkEchoServerTest {
             long killed = firstPids[0];
             ProcessHandle.of(killed).ifPresent(ProcessHandle::destroyForcibly);
 
-            eventually(JVM_START, () -> "worker 0 was not restarted:\n" + prefork.scoreboard(),
+            Await.until(JVM_START, () -> "worker 0 was not restarted:\n" + prefork.scoreboard(),
                     () -> prefork.restarts(0) == 1 && prefork.workerState(0) == PreforkEchoServer.State.READY);
             assertNotEquals(killed, prefork.workerPids()[0]);
             assertEquals(firstPids[1], prefork.workerPids()[1], "the other worker was left alone");
@@ -43,11 +43,11 @@ class PreforkEchoServerTest {
             assertTrue(prefork.scoreboard().contains("1 restart"), prefork::scoreboard);
 
             serveTenClients(running);
-            eventually(JVM_START, () -> "the workers' counters did not arrive: " + prefork.stats().summary(),
+            Await.until(JVM_START, () -> "the workers' counters did not arrive: " + prefork.stats().summary(),
                     () -> prefork.stats().accepted() >= 10 && prefork.stats().open() == 0);
         }
         long[] pids = firstPids;
-        eventually(JVM_START, () -> "a worker outlived the server's close", () -> Arrays.stream(pids)
+        Await.until(JVM_START, () -> "a worker outlived the server's close", () -> Arrays.stream(pids)
                 .mapToObj(ProcessHandle::of).noneMatch(p -> p.map(ProcessHandle::isAlive).orElse(false)));
     }
 
