@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -72,15 +74,35 @@ final class OfflineInstrumenter {
     }
 
     /**
-     * {@code include=} options naming every class of the jar: each top-level package with
-     * {@code .**}, and each class of the unnamed package by name. Every method of the jar is
-     * then suspendable, the case that rewrites the most.
+     * {@code include=} options naming every class of the jar: for each package, its shortest
+     * prefix that names no JDK package, with {@code .**} ({@code com.google.**}, not
+     * {@code com.**}, which the agent refuses because it covers {@code com.sun}), and each class
+     * of the unnamed package by name. Every method of the jar is then suspendable, the case that
+     * rewrites the most. The JDK is the packages of the boot layer, as the agent sees it.
      */
     static String includeEverything(Collection<String> classNames) {
+        Set<String> jdk = new HashSet<>();
+        for (Module m : ModuleLayer.boot().modules()) {
+            jdk.addAll(m.getPackages());
+        }
         TreeSet<String> patterns = new TreeSet<>();
         for (String name : classNames) {
-            int dot = name.indexOf('.');
-            patterns.add(dot < 0 ? name : name.substring(0, dot) + ".**");
+            int last = name.lastIndexOf('.');
+            if (last < 0) {
+                patterns.add(name);
+                continue;
+            }
+            String pkg = name.substring(0, last);
+            for (int dot = pkg.indexOf('.'); ; dot = pkg.indexOf('.', dot + 1)) {
+                String prefix = dot < 0 ? pkg : pkg.substring(0, dot);
+                if (jdk.stream().noneMatch(p -> p.equals(prefix) || p.startsWith(prefix + "."))) {
+                    patterns.add(prefix + ".**");
+                    break;
+                }
+                if (dot < 0) {
+                    break;
+                }
+            }
         }
         return patterns.stream().map(p -> "include=" + p).collect(Collectors.joining(","));
     }
