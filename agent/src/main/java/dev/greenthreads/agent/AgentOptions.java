@@ -78,13 +78,15 @@ final class AgentOptions {
 
     /**
      * The JDK's classes load before any agent and are shared by every loader, so they are never
-     * rewritten: a pattern that names them would be silently ignored.
+     * rewritten: a pattern that names a JDK package, or anything under {@code java.}, would be
+     * silently ignored. A broad pattern that also covers libraries ({@code org.**}) is fine: its
+     * JDK part is simply never rewritten.
      */
     private static String notPlatform(String pattern, String text) {
-        boolean jdk = pattern.endsWith("/**") ? Suspendability.anyPlatformPackageUnder(pattern.substring(0, pattern.length() - 2))
-                : pattern.endsWith("/*") ? Suspendability.isPlatform(pattern.substring(0, pattern.length() - 1) + "X")
-                : Suspendability.isPlatform(pattern);
-        if (jdk) {
+        String pkg = pattern.endsWith("/**") ? pattern.substring(0, pattern.length() - 3)
+                : pattern.endsWith("/*") ? pattern.substring(0, pattern.length() - 2)
+                : pattern.substring(0, Math.max(0, pattern.lastIndexOf('/')));
+        if (pkg.equals("java") || pkg.startsWith("java/") || Suspendability.isPlatform(pkg + "/X")) {
             throw new IllegalArgumentException("greenthreads agent option 'include=" + text + "' names JDK classes, which the"
                     + " agent never rewrites: the JDK is loaded before any agent, so a suspension can never pass through"
                     + " its methods. Name your own packages and libraries instead, and keep suspensions out of code that"

@@ -98,16 +98,6 @@ final class Suspendability {
         return slash > 0 && JDK_PACKAGES.contains(internalName.substring(0, slash));
     }
 
-    /** Whether a JDK package is {@code prefix} (internal form, ending in '/') or lies under it. */
-    static boolean anyPlatformPackageUnder(String prefix) {
-        for (String p : JDK_PACKAGES) {
-            if ((p + "/").startsWith(prefix)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private boolean resolves(String owner, String name, String desc) {
         if (isRoot(owner, name, desc)) {
             return true;

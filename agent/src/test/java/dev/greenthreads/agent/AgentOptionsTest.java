@@ -53,6 +53,8 @@ class AgentOptionsTest {
         assertTrue(AgentOptions.parse("include=javalin.**").included("javalin/Server"), "only the JDK's own packages");
         assertTrue(AgentOptions.parse("include=com.sun.jna.**").included("com/sun/jna/Native"), "JNA is no JDK package");
         assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("include=java.**"));
+        assertTrue(AgentOptions.parse("include=org.**").included("org/codehaus/groovy/Foo"),
+                "a broad pattern that also covers libraries is no error: its JDK part is never rewritten");
         assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("include=java.lang.String"));
     }
 
