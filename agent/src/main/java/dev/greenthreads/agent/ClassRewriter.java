@@ -18,6 +18,7 @@ import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Handle;
 import org.objectweb.asm.MethodTooLargeException;
+import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.AbstractInsnNode;
@@ -348,12 +349,15 @@ final class ClassRewriter {
     /** Each rewritten method of the written class that does not verify, by "name(desc)", with what failed. */
     private Map<String, String> verify(ClassInfo info, byte[] out, List<String> rewritten) {
         Map<String, String> failures = new LinkedHashMap<>();
-        ClassNode cn = new ClassNode();
+        Set<String> keys = new HashSet<>(rewritten);
+        ClassNode cn = new ClassNode(Opcodes.ASM9) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
+                return keys.contains(name + desc) ? super.visitMethod(access, name, desc, signature, exceptions) : null;
+            }
+        };
         new ClassReader(out).accept(cn, ClassReader.SKIP_FRAMES);
         for (MethodNode method : cn.methods) {
-            if (!rewritten.contains(method.name + method.desc)) {
-                continue;
-            }
             try {
                 new HierarchyVerifier(hierarchy, info).analyze(cn.name, method);
             } catch (AnalyzerException e) {
