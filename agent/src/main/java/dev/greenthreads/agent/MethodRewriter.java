@@ -229,9 +229,10 @@ final class MethodRewriter {
             method.instructions.insert(call, check);
             tail.add(failed);
             tail.add(new VarInsnNode(Opcodes.ALOAD, stackSlot));
-            tail.add(new LdcInsnNode(describe(call)));
+            tail.add(new LdcInsnNode(where(call)));
+            tail.add(new LdcInsnNode(target(call)));
             tail.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, FS, "passedThrough",
-                    "(Ljava/lang/String;)Ljava/lang/RuntimeException;", false));
+                    "(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/RuntimeException;", false));
             tail.add(new InsnNode(Opcodes.ATHROW));
         }
     }
@@ -309,8 +310,10 @@ final class MethodRewriter {
         l.add(new VarInsnNode(Opcodes.ALOAD, stackSlot));
         l.add(new VarInsnNode(Opcodes.ILOAD, indexSlot));
         l.add(calleeKey(s.call));
-        l.add(new LdcInsnNode(describe(s.call)));
-        l.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, FS, "keep", "(ILjava/lang/String;Ljava/lang/String;)V", false));
+        l.add(new LdcInsnNode(where(s.call)));
+        l.add(new LdcInsnNode(target(s.call)));
+        l.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, FS, "keep",
+                "(ILjava/lang/String;Ljava/lang/String;Ljava/lang/String;)V", false));
         l.add(returnDummy());
         l.add(s.call_);
         return l;
@@ -333,9 +336,10 @@ final class MethodRewriter {
         l.add(intConstant(s.refs));
         l.add(new LdcInsnNode(self));
         l.add(calleeKey(s.call));
-        l.add(new LdcInsnNode(describe(s.call)));
+        l.add(new LdcInsnNode(where(s.call)));
+        l.add(new LdcInsnNode(target(s.call)));
         l.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, FS, "save",
-                "(IIILjava/lang/String;Ljava/lang/String;Ljava/lang/String;)V", false));
+                "(IIILjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V", false));
         for (int k = 0; k < s.slots.size(); k++) {
             push(l, stackSlot, s.types.get(k), s.slots.get(k));
         }
@@ -479,9 +483,9 @@ final class MethodRewriter {
         return v >= -1 && v <= 5 ? new InsnNode(Opcodes.ICONST_0 + v) : new LdcInsnNode(v);
     }
 
-    /** "com.example.Caller.method(Caller.java:42) calling com.example.Owner.name", for messages. */
-    private String describe(MethodInsnNode call) {
-        return where(call) + " calling " + call.owner.replace('/', '.') + "." + call.name;
+    /** "com/example/Owner.name": the method a call names, as the runtime finds the agent's refusals by it. */
+    private static String target(MethodInsnNode call) {
+        return call.owner + "." + call.name;
     }
 
     /** "com.example.Caller.method(Caller.java:42)": the place of an instruction, as a stack trace shows it. */

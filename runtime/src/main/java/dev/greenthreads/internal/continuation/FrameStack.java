@@ -271,11 +271,12 @@ public final class FrameStack {
      * @param self   "name(desc)" of the saving method
      * @param callee "name(desc)" of the method called at the site, or null when the call
      *               dispatches through an interface (a lambda's body has another name)
-     * @param site   the call site for messages: "Class.method(File.java:line) calling Owner.name"
+     * @param site   where the call is, for messages: "com.example.Caller.method(Caller.java:42)"
+     * @param target what the call names: "com/example/Owner.name"
      */
-    public void save(int pc, int nSlots, int nRefs, String self, String callee, String site) {
+    public void save(int pc, int nSlots, int nRefs, String self, String callee, String site, String target) {
         if (VERIFY && callee != null && pending > 0 && scratchRefs[pendRef] != callee) {
-            throw passedThroughUnrewritten(callee, site);
+            throw passedThroughUnrewritten(callee, site, target);
         }
         int primLen = 2 + nSlots, refLen = 1 + nRefs;
         if (pendPrim < primLen || pendRef < refLen) {
@@ -335,12 +336,12 @@ public final class FrameStack {
      * every frame below it are still saved. The deepest such frame commits the new frames
      * above it; the ones below find the work done.
      */
-    public void keep(int index, String callee, String site) {
+    public void keep(int index, String callee, String site, String target) {
         if (committed) {
             return;
         }
         if (VERIFY && callee != null && pending > 0 && scratchRefs[pendRef] != callee) {
-            throw passedThroughUnrewritten(callee, site);
+            throw passedThroughUnrewritten(callee, site, target);
         }
         commit(index + 1);
     }
@@ -349,27 +350,27 @@ public final class FrameStack {
      * Verification, after a call of a method that is not suspendable returned with a suspension
      * in progress (or a resumption unfinished): that method was not rewritten.
      */
-    public RuntimeException passedThrough(String site) {
+    public RuntimeException passedThrough(String site, String target) {
         boolean resuming = status == RESUMING;
         String suspendedIn = suspendedIn(pendingKeys());
-        String target = site.substring(site.lastIndexOf(" calling ") + " calling ".length());
-        String reason = Refusals.reasonFor(site, null);
+        String shown = target.replace('/', '.');
+        String reason = Refusals.reasonFor(target, null);
         if (resuming) {
             discard();
         } else {
             abandonUnwind();
         }
         String what = "a green thread " + (resuming ? "resumed through " : "suspended in " + suspendedIn
-                + " and the suspension passed through ") + target + ", called at " + site.substring(0, site.lastIndexOf(" calling "));
-        if (isJdk(target.substring(0, target.lastIndexOf('.')))) {
+                + " and the suspension passed through ") + shown + ", called at " + site;
+        if (isJdk(shown.substring(0, shown.lastIndexOf('.')))) {
             return new IllegalStateException(what + ", which is JDK code. The agent never rewrites the JDK (it is loaded"
                     + " before any agent), so a call of a JDK method is never a place where a green thread can suspend, even"
                     + " when the call reaches suspendable code such as a lambda or a rewritten implementation of a JDK"
-                    + " interface. Call the suspendable code directly instead of through " + target
+                    + " interface. Call the suspendable code directly instead of through " + shown
                     + " (a plain loop instead of forEach, a stream or an Iterator's lazy view)");
         }
         return new IllegalStateException(what + ", which is not suspendable and so was not rewritten"
-                + (reason != null ? " (" + reason + ")" : "") + ". Mark " + target
+                + (reason != null ? " (" + reason + ")" : "") + ". Mark " + shown
                 + " @Suspendable (or name its package with the agent option include=...)");
     }
 
@@ -442,13 +443,13 @@ public final class FrameStack {
         return length == 0 ? needed : Math.max(needed, length + (length >> 2));
     }
 
-    private RuntimeException passedThroughUnrewritten(String callee, String site) {
+    private RuntimeException passedThroughUnrewritten(String callee, String site, String target) {
         String suspendedIn = suspendedIn(pendingKeys());
-        String reason = Refusals.reasonFor(site, callee);
+        String reason = Refusals.reasonFor(target, callee);
         abandonUnwind();
         return new IllegalStateException("a green thread suspended in " + suspendedIn
                 + " and the suspension passed through a method that was not rewritten: "
-                + site + " expected a frame of " + display(callee) + ". "
+                + site + " calling " + target.replace('/', '.') + " expected a frame of " + display(callee) + ". "
                 + (reason != null ? "The agent refused to rewrite it: " + reason + ". " : "")
                 + "Mark that method @Suspendable (and every method between it and the suspension), or name its package"
                 + " with the agent option include=...");

@@ -15,21 +15,17 @@ public final class Refusals {
     private Refusals() {
     }
 
-    /** The agent's reason for not rewriting the method called at {@code site}, or null. */
-    static String reasonFor(String site, String callee) {
+    /**
+     * The agent's reason for not rewriting the method a call names, or null: {@code target} is
+     * "internal/Owner.name", {@code callee} that method's "name(desc)" when known.
+     */
+    static String reasonFor(String target, String callee) {
         Object map = System.getProperties().get(PROPERTY);
         if (!(map instanceof Map)) {
             return null;
         }
-        // site is "... calling owner/Name.name": the callee key is the owner plus "." plus name(desc).
-        int calling = site.lastIndexOf(" calling ");
-        if (calling < 0) {
-            return null;
-        }
-        String target = site.substring(calling + " calling ".length());
         int dot = target.lastIndexOf('.');
-        String owner = dot < 0 ? target : target.substring(0, dot).replace('.', '/');
-        String prefix = owner + "." + (callee != null ? callee : target.substring(dot + 1) + "(");
+        String prefix = target.substring(0, dot) + "." + (callee != null ? callee : target.substring(dot + 1) + "(");
         for (Map.Entry<?, ?> e : ((Map<?, ?>) map).entrySet()) {
             if (e.getKey().toString().startsWith(prefix)) {
                 return e.getValue().toString();
