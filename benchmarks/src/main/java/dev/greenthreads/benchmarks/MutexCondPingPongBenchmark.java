@@ -2,6 +2,7 @@ package dev.greenthreads.benchmarks;
 
 import dev.greenthreads.GreenThread;
 import dev.greenthreads.Suspendable;
+import dev.greenthreads.samples.VirtualThreads;
 import dev.greenthreads.sync.Cond;
 import dev.greenthreads.sync.Mutex;
 import java.util.concurrent.TimeUnit;

@@ -3,6 +3,7 @@ package dev.greenthreads.benchmarks;
 import dev.greenthreads.GreenThread;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Strand;
+import dev.greenthreads.samples.VirtualThreads;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -5,6 +5,7 @@ import dev.greenthreads.Scheduler;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.SuspendableRunnable;
 import dev.greenthreads.internal.scheduler.Strand;
+import dev.greenthreads.samples.VirtualThreads;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -127,7 +128,7 @@ public final class ParkedHeap {
         } else {
             r.virtual = new Measurement("virtual", threads, null);
             r.virtual.skipped = true;
-            r.virtual.failure = VirtualThreads.UNAVAILABLE;
+            r.virtual.failure = Suite.VIRTUAL_SKIPPED;
             log.println("parked heap [2/3] virtual: " + r.virtual.describe());
         }
         r.all.add(r.virtual);

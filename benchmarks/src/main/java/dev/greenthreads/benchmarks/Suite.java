@@ -1,6 +1,7 @@
 package dev.greenthreads.benchmarks;
 
 import dev.greenthreads.benchmarks.Figures.Family;
+import dev.greenthreads.samples.VirtualThreads;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
@@ -50,6 +51,9 @@ public final class Suite {
             + "dev.greenthreads.benchmarks.Suite";
     static final String JSON = "jmh-results.json";
     static final String HEAP_JSON = "parked-heap.json";
+    /** What the report says on a JDK without virtual threads; null on one with them. */
+    static final String VIRTUAL_SKIPPED = VirtualThreads.available() ? null
+            : VirtualThreads.unavailableReason() + ": the virtual-thread variants are skipped";
 
     private static final String USAGE = String.join("\n",
             "usage: java -cp greenthreads-benchmarks.jar dev.greenthreads.benchmarks.Suite [options]",
@@ -148,8 +152,8 @@ public final class Suite {
                 Runtime.version(), run.cpu, run.loadAtStart);
         log.println("results go to " + o.out.toAbsolutePath().normalize());
         if (!VirtualThreads.available()) {
-            log.println(VirtualThreads.UNAVAILABLE);
-            outcome.skipped.add("every virtual-thread variant: " + VirtualThreads.UNAVAILABLE);
+            log.println(VIRTUAL_SKIPPED);
+            outcome.skipped.add("every virtual-thread variant: " + VIRTUAL_SKIPPED);
         }
         outcome.skipped.add("a million platform threads (Skynet): not feasible on this machine (each reserves a native "
                 + "stack and a kernel task, costs tens of microseconds to create, and the kernel's thread limit is "

@@ -2,6 +2,7 @@ package dev.greenthreads.benchmarks;
 
 import dev.greenthreads.benchmarks.Figures.Family;
 import dev.greenthreads.benchmarks.Figures.Figure;
+import dev.greenthreads.samples.VirtualThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -142,7 +143,7 @@ final class Targets {
     private static Row notMeasured(String figure, String target, Figure green, Figure other, String otherName) {
         String why;
         if (other == null && otherName.equals("virtual") && !VirtualThreads.available()) {
-            why = VirtualThreads.UNAVAILABLE;
+            why = Suite.VIRTUAL_SKIPPED;
         } else {
             why = (green == null ? "the green" : "the " + otherName) + " benchmark did not run (excluded, or it failed)";
         }

@@ -2,6 +2,7 @@ package dev.greenthreads.benchmarks;
 
 import dev.greenthreads.GreenThread;
 import dev.greenthreads.Suspendable;
+import dev.greenthreads.samples.VirtualThreads;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -15,7 +15,7 @@
  *       {@link dev.greenthreads.benchmarks.RewriteOverheadBenchmark} ({@code plain} against
  *       {@code rewritten}). Green variants run on a {@link dev.greenthreads.benchmarks.GreenScheduler}
  *       of their own and drive the public API from inside green threads; virtual variants reach
- *       virtual threads through {@link dev.greenthreads.benchmarks.VirtualThreads} so that this
+ *       virtual threads through {@link dev.greenthreads.samples.VirtualThreads} so that this
  *       module compiles for Java 17.</li>
  *   <li><b>{@link dev.greenthreads.benchmarks.ParkedHeap}</b>: heap per parked thread, which JMH
  *       does not measure; one child JVM per measurement, and the 1 GB check.</li>

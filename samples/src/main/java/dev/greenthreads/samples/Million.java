@@ -118,13 +118,12 @@ public final class Million {
     }
 
     private static Result virtual(Options options, String step) throws Exception {
-        ThreadFactory factory = VirtualThreads.factory(null);
-        if (factory == null) {
-            String why = "virtual threads need JDK 21+, skipped";
-            System.out.printf("%s virtual: %s (this is JDK %s)%n%n", step, why, Runtime.version());
+        if (!VirtualThreads.available()) {
+            String why = VirtualThreads.unavailableReason() + ", skipped";
+            System.out.printf("%s virtual: %s%n%n", step, why);
             return Result.skipped("virtual", why);
         }
-        return javaThreads(step, "virtual", options.threads(), options.yields(), factory);
+        return javaThreads(step, "virtual", options.threads(), options.yields(), VirtualThreads.factory(null));
     }
 
     private static Result platform(Options options, String step) throws Exception {

@@ -65,11 +65,7 @@ final class BlockingEchoServer implements EchoServer {
     }
 
     static BlockingEchoServer virtualThreadPerConnection(ServerConfig config) {
-        ThreadFactory factory = VirtualThreads.factory("echo-virtual-conn-");
-        if (factory == null) {
-            throw new UnsupportedOperationException(VirtualThreads.unavailableReason());
-        }
-        return new BlockingEchoServer(EchoMode.VIRTUAL, config, factory);
+        return new BlockingEchoServer(EchoMode.VIRTUAL, config, VirtualThreads.factory("echo-virtual-conn-"));
     }
 
     @Override
