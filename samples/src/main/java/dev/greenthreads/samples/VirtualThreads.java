@@ -48,10 +48,10 @@ public final class VirtualThreads {
         return OF_VIRTUAL != null;
     }
 
-    /** Null when this JDK has virtual threads, else why not: "virtual threads need JDK 21 or later; this is JDK 17". */
+    /** Null when this JDK has virtual threads, else why not: "virtual threads need JDK 21+; this is JDK 17". */
     public static String unavailableReason() {
         return available() ? null
-                : "virtual threads need JDK 21 or later; this is JDK " + Runtime.version().feature();
+                : "virtual threads need JDK 21+; this is JDK " + Runtime.version().feature();
     }
 
     /**

@@ -56,11 +56,11 @@ final class BenchReport {
                     + " other processes competed for the CPU, so these figures are low and noisy%n",
                     loadAtStart, loadAtEnd, processors);
         }
-        String format = "%-9s %6s %10s %10s %10s %10s %8s %10s  %s%n";
+        String format = "%-11s %6s %10s %10s %10s %10s %8s %10s  %s%n";
         out.printf(format, "mode", "conns", "msg/s", "p50", "p99", "p99.9", "threads", "heap", "note");
         for (BenchRow row : rows) {
             if (!row.measured()) {
-                out.printf("%-9s %6s  %s%n", row.mode(), row.connections() == 0 ? "-" : String.format("%,d", row.connections()),
+                out.printf("%-11s %6s  %s%n", row.mode(), row.connections() == 0 ? "-" : String.format("%,d", row.connections()),
                         row.note());
                 continue;
             }

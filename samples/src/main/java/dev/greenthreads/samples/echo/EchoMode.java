@@ -1,9 +1,7 @@
 package dev.greenthreads.samples.echo;
 
 import dev.greenthreads.samples.VirtualThreads;
-
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Arrays;
@@ -17,13 +15,9 @@ public enum EchoMode {
     VIRTUAL("virtual", "a virtual thread per connection (JDK 21+)"),
     SELECT("select", "one thread multiplexing every connection with a NIO Selector"),
     PREFORK("prefork", "worker processes sharing the port (SO_REUSEPORT), supervised by a parent"),
-    GREEN("green", "a green thread per connection on dev.greenthreads.io");
-
-    /**
-     * The green server is looked up by name: it compiles only once {@code dev.greenthreads.io}
-     * exists, and until then the mode says it is not built.
-     */
-    static final String GREEN_SERVER_CLASS = "dev.greenthreads.samples.echo.GreenEchoServer";
+    GREEN("green", "a green thread per connection on dev.greenthreads.io"),
+    NETTY_NIO("netty-nio", "Netty event loops, one per core, on the JDK's selector: what JVM developers would pick"),
+    NETTY_EPOLL("netty-epoll", "Netty event loops, one per core, on Netty's native epoll transport (Linux)");
 
     private final String label;
     private final String summary;
@@ -60,14 +54,8 @@ public enum EchoMode {
         switch (this) {
             case VIRTUAL:
                 return VirtualThreads.unavailableReason();
-            case GREEN:
-                try {
-                    Class.forName(GREEN_SERVER_CLASS, false, EchoMode.class.getClassLoader());
-                    return null;
-                } catch (ClassNotFoundException | LinkageError e) {
-                    return "green mode needs dev.greenthreads.io (GreenServerSocket, GreenSocket),"
-                            + " which this build does not have yet";
-                }
+            case NETTY_EPOLL:
+                return NettyEchoServer.epollUnavailableReason();
             case PREFORK:
                 try (ServerSocketChannel probe = ServerSocketChannel.open()) {
                     return probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)
@@ -103,15 +91,10 @@ public enum EchoMode {
             case PREFORK:
                 return new PreforkEchoServer(config);
             case GREEN:
-                try {
-                    return (EchoServer) Class.forName(GREEN_SERVER_CLASS)
-                            .getDeclaredConstructor(ServerConfig.class)
-                            .newInstance(config);
-                } catch (InvocationTargetException e) {
-                    throw new IllegalStateException("could not create the green echo server", e.getCause());
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("could not create the green echo server", e);
-                }
+                return new GreenEchoServer(config);
+            case NETTY_NIO:
+            case NETTY_EPOLL:
+                return new NettyEchoServer(this, config);
             default:
                 throw new AssertionError(this);
         }

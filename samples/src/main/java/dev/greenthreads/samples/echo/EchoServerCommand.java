@@ -142,7 +142,7 @@ public final class EchoServerCommand {
     private static String usage() {
         StringBuilder text = new StringBuilder(USAGE);
         for (EchoMode mode : EchoMode.values()) {
-            text.append(System.lineSeparator()).append(String.format("  %-10s %s", mode.label(), mode.summary()));
+            text.append(System.lineSeparator()).append(String.format("  %-12s %s", mode.label(), mode.summary()));
         }
         return text.toString();
     }

@@ -1,5 +1,5 @@
 /**
- * Echo servers side by side: the same TCP echo service written six ways, a load generator
+ * Echo servers side by side: the same TCP echo service written eight ways, a load generator
  * that verifies every echoed byte, and a benchmark that runs them all and draws the result.
  *
  * <h2>Vocabulary</h2>
@@ -11,7 +11,9 @@
  *       {@code select} multiplexes every connection on one thread
  *       ({@link dev.greenthreads.samples.echo.SelectorEchoServer}); {@code prefork} runs N worker
  *       processes that share the port ({@link dev.greenthreads.samples.echo.PreforkEchoServer});
- *       {@code green} runs a green thread per connection on {@code dev.greenthreads.io}.</li>
+ *       {@code green} runs a green thread per connection on {@code dev.greenthreads.io};
+ *       {@code netty-nio} and {@code netty-epoll} are the server JVM developers would otherwise
+ *       write, on Netty's event loops ({@link dev.greenthreads.samples.echo.NettyEchoServer}).</li>
  *   <li><b>connection table</b> ({@link dev.greenthreads.samples.echo.ConnectionTable}): every
  *       open connection of a server, its admission against {@code --max-connections}, idle
  *       reaping and closing at shutdown.</li>

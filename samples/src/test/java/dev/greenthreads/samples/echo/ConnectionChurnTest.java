@@ -20,7 +20,7 @@ class ConnectionChurnTest {
     private static final int CYCLES = 1_000;
 
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT", "GREEN"})
+    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT", "GREEN", "NETTY_NIO", "NETTY_EPOLL"})
     void connectDisconnectCyclesLeaveNoDescriptorOrThreadBehind(EchoMode mode) throws Exception {
         EchoServersTest.assumeAvailable(mode);
         // Virtual threads run on the JDK's carrier pool, which grows and shrinks as it likes.
@@ -56,7 +56,7 @@ class ConnectionChurnTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT", "GREEN"})
+    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT", "GREEN", "NETTY_NIO", "NETTY_EPOLL"})
     void closingTheServerGivesBackItsDescriptorsAndThreads(EchoMode mode) throws Exception {
         EchoServersTest.assumeAvailable(mode);
         int carrierSlack = mode == EchoMode.VIRTUAL ? Runtime.getRuntime().availableProcessors() + 2 : 0;

@@ -31,7 +31,7 @@ class EchoServersTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT", "GREEN"})
+    @EnumSource(value = EchoMode.class, names = {"ITERATIVE", "THREADS", "VIRTUAL", "SELECT", "GREEN", "NETTY_NIO", "NETTY_EPOLL"})
     void servesTenConcurrentClientsWithEveryByteVerified(EchoMode mode) throws Exception {
         assumeAvailable(mode);
         try (EchoTesting.Running running = EchoTesting.start(mode, EchoTesting.config())) {
@@ -55,7 +55,7 @@ class EchoServersTest {
 
     /** Messages of 200 KB against an 8 KiB buffer: partial writes, OP_WRITE, backpressure on every message. */
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"THREADS", "VIRTUAL", "SELECT", "GREEN"})
+    @EnumSource(value = EchoMode.class, names = {"THREADS", "VIRTUAL", "SELECT", "GREEN", "NETTY_NIO", "NETTY_EPOLL"})
     void echoesMessagesMuchLargerThanItsBuffer(EchoMode mode) throws Exception {
         assumeAvailable(mode);
         try (EchoTesting.Running running = EchoTesting.start(mode, EchoTesting.config())) {
@@ -69,7 +69,7 @@ class EchoServersTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"THREADS", "VIRTUAL", "SELECT", "GREEN"})
+    @EnumSource(value = EchoMode.class, names = {"THREADS", "VIRTUAL", "SELECT", "GREEN", "NETTY_NIO", "NETTY_EPOLL"})
     void refusesConnectionsPastTheLimitWithALogLineAndAdmitsOnceOneCloses(EchoMode mode) throws Exception {
         assumeAvailable(mode);
         try (EchoTesting.Running running = EchoTesting.start(mode, EchoTesting.config().withMaxConnections(3))) {

@@ -39,7 +39,7 @@ class MisbehavingClientsTest {
     private static final long UNBOUNDED = 256L * 1024 * 1024;
 
     @ParameterizedTest
-    @EnumSource(value = EchoMode.class, names = {"THREADS", "VIRTUAL", "SELECT", "GREEN"})
+    @EnumSource(value = EchoMode.class, names = {"THREADS", "VIRTUAL", "SELECT", "GREEN", "NETTY_NIO", "NETTY_EPOLL"})
     void wellBehavedClientsLoseNoByteWhileOthersMisbehave(EchoMode mode) throws Exception {
         EchoServersTest.assumeAvailable(mode);
         ServerConfig config = EchoTesting.config();
