@@ -56,9 +56,27 @@ public final class GreenServerSocket implements Closeable {
      * accepted ({@code listen(2)}; 0 or less: the system's default).
      */
     public static GreenServerSocket bind(SocketAddress local, int backlog) throws IOException {
+        return bind(local, backlog, false);
+    }
+
+    /**
+     * As {@link #bind(SocketAddress, int)}, with {@code SO_REUSEPORT}: other sockets that set it
+     * too, in this process or others, may listen on the same port, and the kernel spreads new
+     * connections over them (a prefork server's workers).
+     *
+     * @throws UnsupportedOperationException if the platform has no {@code SO_REUSEPORT}
+     */
+    public static GreenServerSocket bindSharedPort(SocketAddress local, int backlog) throws IOException {
+        return bind(local, backlog, true);
+    }
+
+    private static GreenServerSocket bind(SocketAddress local, int backlog, boolean sharedPort) throws IOException {
         ServerSocketChannel channel = ServerSocketChannel.open();
         return Registration.closingOnFailure(channel, () -> {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (sharedPort) {
+                channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
             channel.bind(local, Math.max(backlog, 0));
             channel.configureBlocking(false);
             return new GreenServerSocket(channel, new Registration(Poller.shared(), channel));

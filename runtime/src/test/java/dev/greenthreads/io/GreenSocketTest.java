@@ -370,6 +370,24 @@ class GreenSocketTest {
         }
     }
 
+    @Test
+    void twoSocketsBoundWithASharedPortBothListenOnIt() throws Exception {
+        try (GreenServerSocket first = GreenServerSocket.bindSharedPort(anyLoopbackPort(), 0);
+             GreenServerSocket second = GreenServerSocket.bindSharedPort(first.localAddress(), 0)) {
+            assertEquals(first.localPort(), second.localPort());
+            assertTrue(second.getOption(java.net.StandardSocketOptions.SO_REUSEPORT));
+            first.close(); // the port stays open through the second
+            try (GreenSocket client = GreenSocket.connect(second.localAddress());
+                 GreenSocket accepted = second.accept()) {
+                assertEquals(client.localAddress(), accepted.remoteAddress());
+            }
+        }
+        try (GreenServerSocket plain = GreenServerSocket.bind(anyLoopbackPort())) {
+            assertThrows(IOException.class, () -> GreenServerSocket.bind(plain.localAddress()).close(),
+                    "without a shared port, a second bind of the same port is refused");
+        }
+    }
+
     // ------------------------------------------------------------------------------------
 
     /** Accepts one connection and echoes it until the peer's end of stream, then closes. */

@@ -22,8 +22,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code echo-bench.png}: throughput and p99 latency against connections (log scale), one series
- * per mode (a mode measured on another JDK says which). Stalled points are left out: their figures
+ * {@code echo-bench.png}: throughput, p99 latency and the server's CPU time per message against
+ * connections (log scale), one series per mode (a mode measured on another JDK says which). Stalled points are left out: their figures
  * describe only the clients that were served.
  */
 final class BenchChart {
@@ -33,6 +33,7 @@ final class BenchChart {
     static void write(List<BenchRow> rows, Path png, String title) throws IOException {
         Map<String, XYSeries> throughput = new LinkedHashMap<>();
         Map<String, XYSeries> p99 = new LinkedHashMap<>();
+        Map<String, XYSeries> cpu = new LinkedHashMap<>();
         for (BenchRow row : rows) {
             if (!row.measured() || row.served() < row.connections()) {
                 continue; // a stalled point's figures describe only the clients that were served
@@ -42,11 +43,16 @@ final class BenchChart {
             if (row.p99() > 0) {
                 p99.computeIfAbsent(series, XYSeries::new).add(row.connections(), row.p99());
             }
+            if (row.cpuMicrosPerMessage() > 0) {
+                cpu.computeIfAbsent(series, XYSeries::new).add(row.connections(), row.cpuMicrosPerMessage());
+            }
         }
         XYSeriesCollection throughputData = new XYSeriesCollection();
         throughput.values().forEach(throughputData::addSeries);
         XYSeriesCollection latencyData = new XYSeriesCollection();
         p99.values().forEach(latencyData::addSeries);
+        XYSeriesCollection cpuData = new XYSeriesCollection();
+        cpu.values().forEach(cpuData::addSeries);
 
         LogAxis connections = decades("connections (log scale)", 0.5);
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(connections);
@@ -61,9 +67,15 @@ final class BenchChart {
         latencyRenderer.setDefaultSeriesVisibleInLegend(false); // the upper panel's legend names them
         plot.add(new XYPlot(latencyData, null, latency, latencyRenderer), 2);
 
+        NumberAxis cpuAxis = new NumberAxis("server CPU per message, µs");
+        cpuAxis.setAutoRangeIncludesZero(true);
+        XYLineAndShapeRenderer cpuRenderer = renderer(cpu.keySet());
+        cpuRenderer.setDefaultSeriesVisibleInLegend(false);
+        plot.add(new XYPlot(cpuData, null, cpuAxis, cpuRenderer), 2);
+
         JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), plot, true);
         chart.setBackgroundPaint(Color.WHITE);
-        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1000, 760);
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1000, 960);
     }
 
     /** A base-10 log axis with a tick per decade, labelled 0.01, 1, 100, 1,000 rather than 10^x. */
@@ -76,7 +88,7 @@ final class BenchChart {
         return axis;
     }
 
-    /** Lines with markers; a mode keeps its colour and marker in both panels. */
+    /** Lines with markers; a mode keeps its colour and marker in every panel. */
     private static XYLineAndShapeRenderer renderer(Iterable<String> seriesNames) {
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         int series = 0;

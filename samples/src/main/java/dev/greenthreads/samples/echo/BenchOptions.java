@@ -10,12 +10,13 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * {@code echo-bench}'s options, parsed from its command line; {@code --child}, {@code --first-step}
- * and {@code --total-steps} are for the bench's own {@link ChildJvm}.
+ * {@code echo-bench}'s options, parsed from its command line.
+ *
+ * @param workers prefork's worker processes; 0: one per server core (see {@link Placement})
  */
 record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration warmup, Duration measure,
                     int size, int iterativeClients, int workers, int clientThreads, Path out, String java21,
-                    boolean chart, boolean child, int firstStep, int totalSteps) {
+                    boolean chart, boolean pin) {
 
     static final List<Integer> DEFAULT_CONNECTIONS = List.of(1, 100, 1_000, 5_000);
 
@@ -28,18 +29,19 @@ record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration wa
             "  --measure T            per point, measured (default 2s)",
             "  --size BYTES           message size (default 64)",
             "  --iterative-clients N  iterative runs with 1 client, then N (default 4), to show the stall",
-            "  --workers N            prefork worker processes (default: processors, at least 2)",
+            "  --workers N            prefork worker processes (default: one per server core)",
             "  --client-threads N     load generator threads (default " + EchoClientCommand.DEFAULT_CLIENT_THREADS + ")",
             "  --out DIR              where echo-bench.csv and echo-bench.png go (default target/echo-bench)",
-            "  --java21 PATH          a java of JDK 21+ for the virtual rows when this JDK has no virtual",
+            "  --java21 PATH          a java of JDK 21+ for the virtual server when this JDK has no virtual",
             "                         threads (default: the newest under /usr/lib/jvm)",
+            "  --no-pin               leave servers and load generator unpinned (default: on a machine with",
+            "                         more than one CPU, servers get the first half, the load the rest)",
             "  --no-chart             write no PNG");
 
     static BenchOptions parse(String[] args) throws CommandLine.UsageException {
         CommandLine cl = CommandLine.parse(args, Set.of("--modes", "--connections", "--warmup", "--measure", "--size",
-                        "--iterative-clients", "--workers", "--client-threads", "--out", "--java21", "--first-step",
-                        "--total-steps"),
-                Set.of("--no-chart", "--child"));
+                        "--iterative-clients", "--workers", "--client-threads", "--out", "--java21"),
+                Set.of("--no-chart", "--no-pin"));
         List<EchoMode> modes = new ArrayList<>();
         for (String name : cl.words("--modes", Arrays.stream(EchoMode.values()).map(EchoMode::label)
                 .collect(Collectors.toList()))) {
@@ -58,14 +60,12 @@ record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration wa
                 cl.duration("--measure", Duration.ofSeconds(2)),
                 cl.integer("--size", 64, 1),
                 cl.integer("--iterative-clients", 4, 2),
-                cl.integer("--workers", ServerConfig.defaults().workers(), 1),
+                cl.integer("--workers", 0, 1),
                 cl.integer("--client-threads", EchoClientCommand.DEFAULT_CLIENT_THREADS, 1),
                 Path.of(cl.string("--out", "target/echo-bench")),
                 cl.string("--java21", null),
                 !cl.has("--no-chart"),
-                cl.has("--child"),
-                cl.integer("--first-step", 1, 1),
-                cl.integer("--total-steps", 0, 0));
+                !cl.has("--no-pin"));
     }
 
     /** The connection counts a mode runs at: iterative runs with one client, then with several. */

@@ -10,31 +10,40 @@ import java.util.stream.Collectors;
 final class BenchReport {
 
     private final BenchOptions options;
+    private final Placement placement;
     private final PrintStream out;
     private final double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
 
-    BenchReport(BenchOptions options, PrintStream out) {
+    BenchReport(BenchOptions options, Placement placement, PrintStream out) {
         this.options = options;
+        this.placement = placement;
         this.out = out;
     }
 
     String title() {
-        return String.format("echo servers on loopback: %d-byte messages, closed loop (JDK %d, %d processors)",
-                options.size(), Runtime.version().feature(), Runtime.getRuntime().availableProcessors());
+        return String.format("echo servers on loopback: %d-byte messages, closed loop (JDK %d; server on %s)",
+                options.size(), Runtime.version().feature(), placement.serverCpus() != null
+                        ? "CPU " + placement.serverCpus() + ", load on CPU " + placement.clientCpus()
+                        : "all " + placement.serverCores() + " CPUs, shared with the load");
+    }
+
+    /** Microseconds with three significant digits, or "-". */
+    static String micros(double value) {
+        return Double.isNaN(value) ? "-" : value >= 100 ? String.format("%,.0f µs", value)
+                : value >= 10 ? String.format("%.1f µs", value) : String.format("%.2f µs", value);
     }
 
     void printHeader(int totalSteps) {
         out.printf("echo-bench: modes %s; connections %s%n",
                 options.modes().stream().map(EchoMode::label).collect(Collectors.joining(", ")),
                 options.connections().stream().map(c -> String.format("%,d", c)).collect(Collectors.joining(", ")));
-        out.printf("JDK %s (%s), %d processors; %d-byte messages, closed loop; each point %s warm-up + %s measured%n",
-                Runtime.version(), System.getProperty("java.vm.vendor"), Runtime.getRuntime().availableProcessors(),
+        out.printf("JDK %s (%s); %d-byte messages, closed loop; each point %s warm-up + %s measured%n",
+                Runtime.version(), System.getProperty("java.vm.vendor"),
                 options.size(), EchoServerCommand.seconds(options.warmup()), EchoServerCommand.seconds(options.measure()));
-        out.printf("load generator: %d selector thread%s in this JVM; servers in this JVM too, except prefork's %d"
-                        + " worker JVMs; %d point%s, about %.0f s%n%n",
-                options.clientThreads(), options.clientThreads() == 1 ? "" : "s", options.workers(), totalSteps,
+        out.printf("%s; load generator: %d selector thread%s; %d point%s, about %.0f s%n%n",
+                placement.summary(), options.clientThreads(), options.clientThreads() == 1 ? "" : "s", totalSteps,
                 totalSteps == 1 ? "" : "s",
-                totalSteps * (options.warmup().plus(options.measure()).toMillis() / 1000.0 + 1.5));
+                totalSteps * (options.warmup().plus(options.measure()).toMillis() / 1000.0 + 2.5));
         long needed = 2L * options.connections().get(options.connections().size() - 1) + 200;
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean) {
             long limit = ((com.sun.management.UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
@@ -47,35 +56,36 @@ final class BenchReport {
     }
 
     void printTable(List<BenchRow> rows) {
-        out.printf("%nsummary (JDK %d; threads: server threads at the peak; heap: growth with every connection open)%n",
-                Runtime.version().feature());
+        out.printf("%nsummary (JDK %d; %s)%n", Runtime.version().feature(), placement.summary());
+        out.printf("cpu/msg: the server's CPU time per message echoed; threads: server threads at the peak;"
+                + " heap: its growth with every connection open%n");
         double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        int processors = Runtime.getRuntime().availableProcessors();
+        int processors = placement.totalCpus();
         if (Math.max(loadAtStart, loadAtEnd) > processors) {
             out.printf("note: the system load average was %.1f at the start and %.1f at the end, on %d processors:"
                     + " other processes competed for the CPU, so these figures are low and noisy%n",
                     loadAtStart, loadAtEnd, processors);
         }
-        String format = "%-11s %6s %10s %10s %10s %10s %8s %10s  %s%n";
-        out.printf(format, "mode", "conns", "msg/s", "p50", "p99", "p99.9", "threads", "heap", "note");
+        String format = "%-11s %6s %10s %10s %10s %10s %9s %8s %10s  %s%n";
+        out.printf(format, "mode", "conns", "msg/s", "p50", "p99", "p99.9", "cpu/msg", "threads", "heap", "note");
         for (BenchRow row : rows) {
             if (!row.measured()) {
                 out.printf("%-11s %6s  %s%n", row.mode(), row.connections() == 0 ? "-" : String.format("%,d", row.connections()),
                         row.note());
                 continue;
             }
-            String note = row.note();
-            if (row.jdk() != Runtime.version().feature() && !note.startsWith("JDK")) {
-                note = "JDK " + row.jdk() + (note.isEmpty() ? "" : "; " + note);
-            }
             out.printf(format, row.mode(), String.format("%,d", row.connections()),
                     String.format("%,.0f", row.messagesPerSecond()), EchoClientCommand.millis(row.p50()),
                     EchoClientCommand.millis(row.p99()), EchoClientCommand.millis(row.p999()),
-                    String.format("%,d", row.serverThreads()), String.format("%.1f MiB", row.heapMiB()), note);
+                    micros(row.cpuMicrosPerMessage()), String.format("%,d", row.serverThreads()),
+                    String.format("%.1f MiB", row.heapMiB()), row.note());
         }
     }
 
-    /** Per connection count, the modes from fastest to slowest; then the stall, failures, and what did not run. */
+    /**
+     * Per connection count, the modes from fastest to slowest, and the best by p99 and by CPU per
+     * message; then the stall, failures, and what did not run.
+     */
     void printGlance(List<BenchRow> rows) {
         out.printf("%nat a glance%n");
         for (int count : options.connections()) {
@@ -92,6 +102,12 @@ final class BenchReport {
                             r.serverThreads(), r.serverThreads() == 1 ? "" : "s"))
                     .collect(Collectors.joining(", "));
             out.printf("  %-18s %s%n", String.format("%,d connection%s:", count, count == 1 ? "" : "s"), ranking);
+            BenchRow tail = atCount.stream().min(Comparator.comparingDouble(BenchRow::p99)).orElseThrow();
+            out.printf("  %-18s best p99: %s %s", "", tail.mode(), EchoClientCommand.millis(tail.p99()));
+            atCount.stream().filter(r -> !Double.isNaN(r.cpuMicrosPerMessage()))
+                    .min(Comparator.comparingDouble(BenchRow::cpuMicrosPerMessage))
+                    .ifPresent(r -> out.printf("; least CPU per message: %s %s", r.mode(), micros(r.cpuMicrosPerMessage())));
+            out.println();
         }
         rows.stream().filter(r -> r.measured() && r.note().contains("stalled:"))
                 .forEach(r -> out.printf("  %-18s %s: one connection at a time, the rest wait%n",

@@ -1,11 +1,9 @@
 package dev.greenthreads.samples.echo;
 
 import dev.greenthreads.samples.CommandLine;
-import dev.greenthreads.samples.Heap;
+import dev.greenthreads.samples.VirtualThreads;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -21,34 +19,34 @@ import java.util.stream.Stream;
  * {@link LoadGenerator} at increasing connection counts; one table, {@code echo-bench.csv} and
  * {@code echo-bench.png}.
  *
- * <p>How one point is measured. The server starts in this JVM (prefork's workers in their own
- * JVMs); the load generator opens every connection, runs a closed loop (each connection sends a
- * message when its last one is echoed) through a warm-up and then the measurement window, and
- * verifies every echoed byte. While the connections are still open after the window, the Java
- * heap is weighed after a GC and the peak number of live threads is read. Server threads are
- * that peak minus the threads alive before the server started minus the load generator's own;
- * heap is the growth over the heap before the server started (the client's share, about 200 B
- * per connection, included). Prefork adds what its workers report of the same two figures.
- * {@code iterative} runs with one client and then with {@code --iterative-clients}, to show
- * that while it serves one connection the others get nothing; its table row says how many
- * clients were served within the window.
+ * <p>How one point is measured. The server starts in a JVM of its own, on CPUs of its own where
+ * the machine has more than one ({@link Placement}); the load generator, in this JVM, opens every
+ * connection, runs a closed loop (each connection sends a message when its last one is echoed)
+ * through a warm-up and then the measurement window, and verifies every echoed byte. The server
+ * JVM reports (over the {@link PreforkWorker} protocol) its CPU time as the warm-up starts and,
+ * while the connections are still open after the window, again, with its peak number of threads
+ * above its baseline and its Java heap growth after a GC. CPU per message is the difference over
+ * the messages echoed in between. {@code iterative} runs with one client and then with
+ * {@code --iterative-clients}, to show that while it serves one connection the others get
+ * nothing; its table row says how many clients were served within the window.
  *
- * <p>On a JDK without virtual threads the {@code virtual} rows run in a {@link ChildJvm}, and say
- * so. {@link BenchOptions} parses the command line, {@link BenchReport} prints, {@link BenchRow}
- * is a line of the table and of the CSV, {@link BenchChart} draws the PNG.
+ * <p>On a JDK without virtual threads the {@code virtual} server runs on the newest JDK 21+ found
+ * (or {@code --java21}), and its rows say which. {@link BenchOptions} parses the command line,
+ * {@link BenchReport} prints, {@link BenchRow} is a line of the table and of the CSV,
+ * {@link BenchChart} draws the PNG.
  */
 public final class EchoBench {
 
     private final BenchOptions options;
     private final PrintStream out = System.out;
+    private final Placement placement;
     private final BenchReport report;
-    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    private int step;
+    private int step = 1;
 
     private EchoBench(BenchOptions options) {
         this.options = options;
-        this.report = new BenchReport(options, out);
-        this.step = options.firstStep();
+        this.placement = Placement.decide(options.pin());
+        this.report = new BenchReport(options, placement, out);
     }
 
     public static int run(String[] args) throws Exception {
@@ -59,19 +57,21 @@ public final class EchoBench {
     }
 
     private int run() throws Exception {
-        int totalSteps = options.totalSteps() > 0 ? options.totalSteps()
-                : options.modes().stream().mapToInt(m -> options.countsFor(m).size()).sum();
-        if (!options.child()) {
-            report.printHeader(totalSteps);
-        }
+        int totalSteps = options.modes().stream().mapToInt(m -> options.countsFor(m).size()).sum();
+        report.printHeader(totalSteps);
         List<BenchRow> rows = new ArrayList<>();
         boolean failed = false;
         for (EchoMode mode : options.modes()) {
-            String reason = mode.unavailableReason();
-            if (mode == EchoMode.VIRTUAL && reason != null) {
-                rows.addAll(ChildJvm.virtualRows(options, step, totalSteps, reason, out));
-                step += options.countsFor(mode).size();
-                continue;
+            Placement.Jdk jdk = new Placement.Jdk(null, Runtime.version().feature());
+            String reason = EchoMode.PREFORK.unavailableReason(); // every server runs as a one-worker prefork
+            if (reason == null && mode == EchoMode.VIRTUAL && !VirtualThreads.available()) {
+                jdk = options.java21() != null ? new Placement.Jdk(options.java21(), 21) : Placement.newestJdk21();
+                if (jdk == null) {
+                    reason = VirtualThreads.unavailableReason()
+                            + ", and no JDK 21+ was found under /usr/lib/jvm (give one with --java21 PATH)";
+                }
+            } else if (reason == null) {
+                reason = mode.unavailableReason();
             }
             if (reason != null) {
                 out.printf("[%s] skipped: %s%n", mode.label(), reason);
@@ -81,12 +81,12 @@ public final class EchoBench {
             }
             for (int count : options.countsFor(mode)) {
                 try {
-                    rows.add(point(mode, count, totalSteps));
+                    rows.add(point(mode, count, totalSteps, jdk));
                 } catch (IOException | RuntimeException e) {
                     failed = true;
                     out.printf("      failed: %s%n", e);
-                    rows.add(new BenchRow(mode.label(), count, Runtime.version().feature(), Double.NaN, Double.NaN,
-                            Double.NaN, Double.NaN, -1, Double.NaN, 0, 0, "failed: " + e.getMessage()));
+                    rows.add(new BenchRow(mode.label(), count, jdk.feature(), Double.NaN, Double.NaN, Double.NaN,
+                            Double.NaN, -1, Double.NaN, Double.NaN, 0, 0, "failed: " + e.getMessage()));
                 }
             }
         }
@@ -95,9 +95,6 @@ public final class EchoBench {
         Path csv = options.out().resolve("echo-bench.csv");
         Files.write(csv, Stream.concat(Stream.of(BenchRow.CSV_HEADER), rows.stream().map(BenchRow::csv))
                 .collect(Collectors.toList()), StandardCharsets.UTF_8);
-        if (options.child()) {
-            return failed ? 1 : 0;
-        }
         String chartNote;
         if (options.chart()) {
             Path png = options.out().resolve("echo-bench.png");
@@ -118,55 +115,43 @@ public final class EchoBench {
 
     // ---------------------------------------------------------------- one point
 
-    private BenchRow point(EchoMode mode, int connections, int totalSteps) throws IOException, InterruptedException {
+    private BenchRow point(EchoMode mode, int connections, int totalSteps, Placement.Jdk jdk)
+            throws IOException, InterruptedException {
         out.printf("[%d/%d] %s, %,d connection%s%n", step++, totalSteps, mode.label(), connections,
                 connections == 1 ? "" : "s");
-        long heapBefore = Heap.usedAfterGc();
-        int threadsBefore = threads.getThreadCount();
+        boolean prefork = mode == EchoMode.PREFORK;
+        int workers = !prefork ? 1 : options.workers() > 0 ? options.workers() : placement.serverCores();
         ServerConfig config = ServerConfig.defaults()
                 .withMaxConnections(Math.max(ServerConfig.DEFAULT_MAX_CONNECTIONS, connections + 100))
-                .withWorkers(options.workers(), EchoMode.THREADS)
+                .withWorkers(workers, prefork ? EchoMode.THREADS : mode)
                 .withLog(line -> out.println("      server: " + line));
-        EchoServer server = mode.create(config);
+        PreforkEchoServer server = new PreforkEchoServer(config, placement.launch(jdk.java()));
         try {
             server.start(0);
-            threads.resetPeakThreadCount();
-            PreforkEchoServer prefork = server instanceof PreforkEchoServer ? (PreforkEchoServer) server : null;
-            if (prefork != null) {
-                prefork.resetWorkerPeaks();
-            }
+            server.resetWorkerPeaks();
             LoadGenerator.Config load = LoadGenerator.Config.closedLoop(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), connections, options.size(),
                     options.warmup(), options.measure(), options.clientThreads());
             if (mode == EchoMode.ITERATIVE) {
                 load = load.withoutPriming(); // it would never echo to a second client while the first stays
             }
-            long[] heapOpen = new long[1];
-            int[] peakThreads = new int[1];
-            PreforkEchoServer.WorkerUse[] workers = new PreforkEchoServer.WorkerUse[1];
-            LoadGenerator.Result result = LoadGenerator.run(load, line -> out.println("      " + line), () -> {
-                peakThreads[0] = threads.getPeakThreadCount();
-                heapOpen[0] = Heap.usedAfterGc();
-                if (prefork != null) {
-                    workers[0] = prefork.measureWorkers(5000);
-                }
-            });
-            int clientThreads = Math.min(load.threads(), connections);
-            long serverThreads = Math.max(0, peakThreads[0] - threadsBefore - clientThreads);
-            double heapMiB = Math.max(0, heapOpen[0] - heapBefore) / (1024.0 * 1024.0);
+            ServerUse use = new ServerUse(server);
+            LoadGenerator.Result result = LoadGenerator.run(load, line -> out.println("      " + line), use);
 
             List<String> notes = new ArrayList<>();
+            if (jdk.feature() != Runtime.version().feature()) {
+                notes.add("JDK " + jdk.feature() + " server");
+            }
             if (mode == EchoMode.ITERATIVE && connections > 1) {
                 notes.add(String.format("%s: %d of %d clients served within %s",
                         result.served() < connections ? "stalled" : "not stalled", result.served(), connections,
                         EchoServerCommand.seconds(options.warmup().plus(options.measure()))));
             }
-            if (prefork != null) {
-                serverThreads += workers[0].threads();
-                heapMiB += workers[0].heapBytes() / (1024.0 * 1024.0);
-                notes.add(String.format("%d worker JVMs%s", workers[0].workers(),
-                        workers[0].answered() < workers[0].workers()
-                                ? String.format(" (%d answered)", workers[0].answered()) : ""));
+            if (prefork) {
+                notes.add(String.format("%d worker JVM%s", workers, workers == 1 ? "" : "s"));
+            }
+            if (use.atEnd.answered() < workers) {
+                notes.add(String.format("%d of %d server JVMs answered", use.atEnd.answered(), workers));
             }
             if (result.connected() < connections) {
                 notes.add(String.format("connected %,d of %,d", result.connected(), connections));
@@ -176,19 +161,46 @@ public final class EchoBench {
             if (result.errorCount() > 0) {
                 notes.add("errors: " + result.errorSummary());
             }
-            if (options.child()) {
-                notes.add(0, "JDK " + Runtime.version().feature() + ", child JVM");
-            }
-            BenchRow row = new BenchRow(mode.label(), connections, Runtime.version().feature(), result.messagesPerSecond(),
-                    result.latencyMillis(50), result.latencyMillis(99), result.latencyMillis(99.9), serverThreads,
-                    heapMiB, result.served(), result.errorCount(), String.join("; ", notes));
-            out.printf("      = %,.0f msg/s, p50 %s, p99 %s, %,d server thread%s, heap +%.1f MiB%s%n",
+            BenchRow row = new BenchRow(mode.label(), connections, jdk.feature(), result.messagesPerSecond(),
+                    result.latencyMillis(50), result.latencyMillis(99), result.latencyMillis(99.9),
+                    use.atEnd.threads(), use.atEnd.heapBytes() / (1024.0 * 1024.0), use.cpuMicrosPerMessage(),
+                    result.served(), result.errorCount(), String.join("; ", notes));
+            out.printf("      = %,.0f msg/s, p50 %s, p99 %s, %s CPU/msg, %,d server thread%s, heap +%.1f MiB%s%n",
                     row.messagesPerSecond(), EchoClientCommand.millis(row.p50()), EchoClientCommand.millis(row.p99()),
-                    serverThreads, serverThreads == 1 ? "" : "s", heapMiB,
-                    row.note().isEmpty() ? "" : "; " + row.note());
+                    BenchReport.micros(row.cpuMicrosPerMessage()), row.serverThreads(),
+                    row.serverThreads() == 1 ? "" : "s", row.heapMiB(), row.note().isEmpty() ? "" : "; " + row.note());
             return row;
         } finally {
             server.close();
+        }
+    }
+
+    /** What the server JVMs report at the load's edges: CPU time at the start, everything at the end. */
+    private static final class ServerUse implements LoadGenerator.Observer {
+        private static final long ANSWER_MILLIS = 5000;
+        private final PreforkEchoServer server;
+        private long cpuAtGo = -1;
+        private PreforkEchoServer.WorkerUse atEnd = new PreforkEchoServer.WorkerUse(0, 0, 0, 0, -1);
+        private long echoed;
+
+        ServerUse(PreforkEchoServer server) {
+            this.server = server;
+        }
+
+        @Override
+        public void atGo() {
+            cpuAtGo = server.measureWorkers(ANSWER_MILLIS).cpuNanos();
+        }
+
+        @Override
+        public void whileOpen(long echoedSinceGo) {
+            atEnd = server.measureWorkers(ANSWER_MILLIS);
+            echoed = echoedSinceGo;
+        }
+
+        double cpuMicrosPerMessage() {
+            return cpuAtGo < 0 || atEnd.cpuNanos() < 0 || echoed == 0 ? Double.NaN
+                    : (atEnd.cpuNanos() - cpuAtGo) / 1e3 / echoed;
         }
     }
 }

@@ -100,11 +100,9 @@ final class GreenEchoServer implements EchoServer {
 
     @Override
     public void start(int port) throws IOException {
-        if (config.reusePort()) {
-            throw new UnsupportedOperationException("green: GreenServerSocket has no SO_REUSEPORT option,"
-                    + " so green cannot be a prefork worker mode yet");
-        }
-        listener = GreenServerSocket.bind(new InetSocketAddress(config.bindAddress(), port), ServerConfig.BACKLOG);
+        InetSocketAddress local = new InetSocketAddress(config.bindAddress(), port);
+        listener = config.reusePort() ? GreenServerSocket.bindSharedPort(local, ServerConfig.BACKLOG)
+                : GreenServerSocket.bind(local, ServerConfig.BACKLOG);
         this.port = ((InetSocketAddress) listener.localAddress()).getPort();
         table.startReaper("echo-green-idle-reaper");
         acceptor = GreenThread.builder().name("echo-green-accept").scheduler(scheduler).start(this::acceptLoop);

@@ -131,6 +131,20 @@ public final class LoadGenerator {
         }
     }
 
+    /** Told of a run's edges, to measure the server over the same span as the load. */
+    public interface Observer {
+        /** Every connection is open and the load starts: the warm-up begins. */
+        default void atGo() {
+        }
+
+        /**
+         * The measurement window has ended and the connections are still open (to weigh the
+         * server with all of them open); {@code echoed} messages were echoed since {@link #atGo}.
+         */
+        default void whileOpen(long echoed) {
+        }
+    }
+
     private final Config config;
 
     private LoadGenerator(Config config) {
@@ -145,17 +159,13 @@ public final class LoadGenerator {
         return new LoadGenerator(config).run(progress, null);
     }
 
-    /**
-     * As {@link #run(Config, Consumer)}, and calls {@code whileOpen} once the measurement
-     * window has ended but before the connections close (to weigh the server with all of them
-     * open).
-     */
-    public static Result run(Config config, Consumer<String> progress, Runnable whileOpen)
+    /** As {@link #run(Config, Consumer)}, telling {@code observer} of the run's edges. */
+    public static Result run(Config config, Consumer<String> progress, Observer observer)
             throws IOException, InterruptedException {
-        return new LoadGenerator(config).run(progress, whileOpen);
+        return new LoadGenerator(config).run(progress, observer);
     }
 
-    private Result run(Consumer<String> progress, Runnable whileOpen) throws IOException, InterruptedException {
+    private Result run(Consumer<String> progress, Observer observer) throws IOException, InterruptedException {
         int threadCount = Math.min(config.threads(), config.connections());
         Phases phases = new Phases(config.connections(), threadCount);
         List<SelectorLoop> loops = new ArrayList<>();
@@ -187,6 +197,10 @@ public final class LoadGenerator {
                         config.connections() - phases.resolved.getCount(), config.connections(),
                         (System.nanoTime() - connectStart) / 1e9));
             }
+            if (observer != null) {
+                observer.atGo();
+            }
+            long echoedBeforeGo = phases.echoed.sum(); // the priming messages
             long start = System.nanoTime();
             phases.begin = start;
             phases.go.countDown();
@@ -210,8 +224,8 @@ public final class LoadGenerator {
                     lastTime = now;
                 }
             }
-            if (whileOpen != null) {
-                whileOpen.run();
+            if (observer != null) {
+                observer.whileOpen(phases.echoed.sum() - echoedBeforeGo);
             }
         } finally {
             phases.stop = true;

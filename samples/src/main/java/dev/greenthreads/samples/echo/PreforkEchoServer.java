@@ -56,8 +56,11 @@ final class PreforkEchoServer implements EchoServer {
         }
     }
 
-    /** Threads and heap the workers use, as they answer {@code measure}. */
-    record WorkerUse(int workers, int answered, long threads, long heapBytes) {}
+    /**
+     * Threads, heap and CPU time the workers use, summed over those that answered
+     * {@code measure}; {@code cpuNanos} is -1 when one of them could not tell.
+     */
+    record WorkerUse(int workers, int answered, long threads, long heapBytes, long cpuNanos) {}
 
     /** One line of the scoreboard. Guarded by the server's monitor. */
     private static final class Slot {
@@ -85,6 +88,7 @@ final class PreforkEchoServer implements EchoServer {
     private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final ServerConfig config;
+    private final PreforkWorker.Launch launch;
     private final List<Slot> slots = new ArrayList<>();
     private final List<Thread> readers = new ArrayList<>();
     private final ScheduledExecutorService supervisor;
@@ -94,7 +98,13 @@ final class PreforkEchoServer implements EchoServer {
     private boolean closing;
 
     PreforkEchoServer(ServerConfig config) {
+        this(config, PreforkWorker.Launch.here());
+    }
+
+    /** With workers started as {@code launch} says (another JDK, confined to some CPUs). */
+    PreforkEchoServer(ServerConfig config, PreforkWorker.Launch launch) {
         this.config = config;
+        this.launch = launch;
         this.supervisor = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "echo-prefork-supervisor");
             thread.setDaemon(true);
@@ -164,7 +174,7 @@ final class PreforkEchoServer implements EchoServer {
         if (closing) {
             return;
         }
-        ProcessBuilder builder = new ProcessBuilder(PreforkWorker.command(port, config.bindAddress().getHostAddress(), config))
+        ProcessBuilder builder = new ProcessBuilder(PreforkWorker.command(port, config.bindAddress().getHostAddress(), config, launch))
                 .redirectErrorStream(true); // its errors come to the log too, with its name
         Process process;
         try {
@@ -227,7 +237,7 @@ final class PreforkEchoServer implements EchoServer {
                 slot.state = slot.current.open() > 0 ? State.BUSY : State.READY;
             }
         } else if (report.startsWith("measured ") && slot.measured != null) {
-            slot.measured.complete(new long[] {number(report, "threads"), number(report, "heap")});
+            slot.measured.complete(new long[] {number(report, "threads"), number(report, "heap"), number(report, "cpu")});
         }
         notifyAll();
     }
@@ -322,6 +332,7 @@ final class PreforkEchoServer implements EchoServer {
         int answered = 0;
         long threads = 0;
         long heap = 0;
+        long cpu = 0;
         for (CompletableFuture<long[]> answer : answers) {
             try {
                 long[] values = answer.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -329,6 +340,7 @@ final class PreforkEchoServer implements EchoServer {
                     answered++;
                     threads += values[0];
                     heap += values[1];
+                    cpu = cpu < 0 || values[2] < 0 ? -1 : cpu + values[2];
                 }
             } catch (TimeoutException | ExecutionException e) {
                 // counted as not answered
@@ -337,7 +349,7 @@ final class PreforkEchoServer implements EchoServer {
                 break;
             }
         }
-        return new WorkerUse(slots.size(), answered, threads, heap);
+        return new WorkerUse(slots.size(), answered, threads, heap, cpu);
     }
 
     /** The workers' pids by slot (0 for a slot without a process). */

@@ -28,12 +28,14 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   {@value #REPORT}ready pid=N                   listening, serving
  *   {@value #REPORT}stats accepted=.. open=.. ... its counters; every 200 ms when they change, and last
- *   {@value #REPORT}measured threads=N heap=B     answer to "measure"
+ *   {@value #REPORT}measured threads=N heap=B cpu=NS  answer to "measure"
  *   anything else                              a log line, which the parent prints with the worker's name
  * </pre>
  * From the parent, on standard input: {@code measure} (threads: the peak number of live threads
  * above this process's baseline since the last {@code reset-peak}; heap: Java heap growth after
- * a GC, over the baseline), {@code reset-peak}, {@code stats}, and {@code stop} or end of input:
+ * a GC, over the baseline; cpu: the CPU time this process has used so far, in nanoseconds, read
+ * before that GC, -1 where the JDK does not tell), {@code reset-peak}, {@code stats}, and
+ * {@code stop} or end of input:
  * close the server, report the final counters, exit. End of input also comes when the parent
  * dies, however it dies, so a worker never outlives its parent. A worker ignores SIGINT: Ctrl-C
  * reaches the whole process group, and the parent, not the terminal, decides when workers stop.
@@ -63,7 +65,7 @@ public final class PreforkWorker {
             port = options.integer("--port", -1, 1);
             mode = EchoMode.byLabel(options.string("--mode", EchoMode.THREADS.label()));
             if (mode == null || mode == EchoMode.PREFORK) {
-                throw new CommandLine.UsageException("--mode wants one of iterative|threads|virtual|select|green");
+                throw new CommandLine.UsageException("--mode wants one of " + EchoMode.labels() + " but prefork");
             }
             config = ServerConfig.defaults()
                     .withBindAddress(InetAddress.getByName(options.string("--bind", "127.0.0.1")))
@@ -112,9 +114,10 @@ public final class PreforkWorker {
             while ((command = commands.readLine()) != null && !command.trim().equals("stop")) {
                 switch (command.trim()) {
                     case "measure" -> {
+                        long cpu = processCpuNanos();
                         long heap = Heap.usedAfterGc() - baselineHeap;
                         int peak = threads.getPeakThreadCount() - baselineThreads;
-                        say(REPORT + "measured threads=" + Math.max(0, peak) + " heap=" + Math.max(0, heap));
+                        say(REPORT + "measured threads=" + Math.max(0, peak) + " heap=" + Math.max(0, heap) + " cpu=" + cpu);
                     }
                     case "reset-peak" -> threads.resetPeakThreadCount();
                     case "stats" -> say(REPORT + "stats " + server.stats().encode());
@@ -128,6 +131,12 @@ public final class PreforkWorker {
         server.close();
         say(REPORT + "stats " + server.stats().encode());
         return 0;
+    }
+
+    /** CPU time of this process so far, in nanoseconds; -1 where the JDK does not tell. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     /** Lines to the parent: one {@code println} each, so lines never interleave. */
@@ -152,11 +161,35 @@ public final class PreforkWorker {
         }
     }
 
-    /** The command line that starts a worker; the parent's own java, class path and agent. */
-    static List<String> command(int port, String bind, ServerConfig config) {
+    /**
+     * How worker processes start: which {@code java}, and on which CPUs ({@code taskset -c}
+     * syntax, e.g. "0" or "0-1"; null: wherever the kernel likes). A JVM confined to k CPUs
+     * sizes everything by k: green carriers, virtual threads' parallelism, Netty's event loops.
+     */
+    record Launch(String java, String cpus) {
+
+        /** This JVM's own java, no CPU confinement. */
+        static Launch here() {
+            return new Launch(ProcessHandle.current().info().command()
+                    .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()), null);
+        }
+
+        Launch onCpus(String cpuList) {
+            return new Launch(java, cpuList);
+        }
+
+        Launch withJava(String otherJava) {
+            return new Launch(otherJava, cpus);
+        }
+    }
+
+    /** The command line that starts a worker: {@code launch}'s java and CPUs, this JVM's class path and agent. */
+    static List<String> command(int port, String bind, ServerConfig config, Launch launch) {
         List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        if (launch.cpus() != null) {
+            command.addAll(List.of("taskset", "-c", launch.cpus()));
+        }
+        command.add(launch.java());
         for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (argument.startsWith("-javaagent:")) {
                 command.add(argument);

@@ -54,9 +54,9 @@ class PreforkEchoServerTest {
     @Test
     void aWorkerThatCannotStartFailsTheStartWithAClearMessage() throws Exception {
         EchoServersTest.assumeAvailable(EchoMode.PREFORK);
-        // Workers running "green" cannot listen with SO_REUSEPORT (or do not exist yet): they exit at once.
-        EchoServer server = EchoMode.PREFORK.create(EchoTesting.config().withWorkers(1, EchoMode.GREEN)
-                .withLog(line -> {}));
+        // Workers started by a java that is not there never listen.
+        EchoServer server = new PreforkEchoServer(EchoTesting.config().withWorkers(1, EchoMode.THREADS)
+                .withLog(line -> {}), new PreforkWorker.Launch("/nonexistent/bin/java", null));
         try {
             IOException e = assertThrows(IOException.class, () -> server.start(0));
             assertTrue(e.getMessage().contains("exited before it listened"), e::getMessage);
