@@ -2,6 +2,7 @@ package dev.greenthreads.samples;
 
 import dev.greenthreads.samples.echo.EchoBench;
 import dev.greenthreads.samples.echo.EchoClientCommand;
+import dev.greenthreads.samples.echo.EchoMode;
 import dev.greenthreads.samples.echo.EchoServerCommand;
 import dev.greenthreads.samples.echo.PreforkWorker;
 
@@ -36,11 +37,14 @@ public final class Main {
         SUBCOMMANDS.put("million", new Entry(
                 "start a million green threads; compare with virtual and platform threads",
                 true, Million::run));
+        SUBCOMMANDS.put("spawn-rates", new Entry(
+                "the lecture's table: processes, platform, virtual and green threads started per second",
+                true, SpawnRates::run));
         SUBCOMMANDS.put("echo-bench", new Entry(
                 "echo servers side by side: every mode against a load generator, one table and a chart",
                 false, EchoBench::run));
         SUBCOMMANDS.put("echo-server", new Entry(
-                "an echo server: --mode iterative|threads|virtual|select|prefork|green",
+                "an echo server: --mode " + EchoMode.labels(),
                 false, EchoServerCommand::run));
         SUBCOMMANDS.put("echo-client", new Entry(
                 "a load generator for an echo server: verified bytes, latency percentiles",
