@@ -12,11 +12,16 @@ import java.util.stream.Collectors;
 /**
  * {@code echo-bench}'s options, parsed from its command line.
  *
- * @param workers prefork's worker processes; 0: one per server core (see {@link Placement})
+ * @param workers          prefork's worker processes; 0: one per server core (see {@link Placement})
+ * @param largeSize        the message size of the extra point after the sweep; 0: none
+ * @param largeConnections the connection count of that point
  */
 record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration warmup, Duration measure,
-                    int size, int iterativeClients, int workers, int clientThreads, Path out, String java21,
-                    boolean chart, boolean pin) {
+                    int size, int largeSize, int largeConnections, int iterativeClients, int workers,
+                    int clientThreads, Path out, String java21, boolean chart, boolean pin) {
+
+    /** One measurement: a mode at a connection count with a message size. */
+    record Point(EchoMode mode, int connections, int size) {}
 
     static final List<Integer> DEFAULT_CONNECTIONS = List.of(1, 100, 1_000, 5_000);
 
@@ -28,6 +33,8 @@ record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration wa
             "  --warmup T             per point, not measured (default 1s)",
             "  --measure T            per point, measured (default 2s)",
             "  --size BYTES           message size (default 64)",
+            "  --large-size BYTES     then one point per mode with messages this large (default 4096; 0: none)",
+            "  --large-connections N  at this many connections (default 1000)",
             "  --iterative-clients N  iterative runs with 1 client, then N (default 4), to show the stall",
             "  --workers N            prefork worker processes (default: one per server core)",
             "  --client-threads N     load generator threads (default " + EchoClientCommand.DEFAULT_CLIENT_THREADS + ")",
@@ -40,6 +47,7 @@ record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration wa
 
     static BenchOptions parse(String[] args) throws CommandLine.UsageException {
         CommandLine cl = CommandLine.parse(args, Set.of("--modes", "--connections", "--warmup", "--measure", "--size",
+                        "--large-size", "--large-connections",
                         "--iterative-clients", "--workers", "--client-threads", "--out", "--java21"),
                 Set.of("--no-chart", "--no-pin"));
         List<EchoMode> modes = new ArrayList<>();
@@ -59,6 +67,8 @@ record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration wa
                 cl.duration("--warmup", Duration.ofSeconds(1)),
                 cl.duration("--measure", Duration.ofSeconds(2)),
                 cl.integer("--size", 64, 1),
+                cl.integer("--large-size", 4096, 0),
+                cl.integer("--large-connections", 1000, 1),
                 cl.integer("--iterative-clients", 4, 2),
                 cl.integer("--workers", 0, 1),
                 cl.integer("--client-threads", EchoClientCommand.DEFAULT_CLIENT_THREADS, 1),
@@ -66,6 +76,21 @@ record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration wa
                 cl.string("--java21", null),
                 !cl.has("--no-chart"),
                 !cl.has("--no-pin"));
+    }
+
+    /**
+     * The points a mode runs, in order: the sweep over {@link #countsFor}, then the large-message
+     * point (not for iterative, which would serve one of its connections).
+     */
+    List<Point> pointsFor(EchoMode mode) {
+        List<Point> points = new ArrayList<>();
+        for (int count : countsFor(mode)) {
+            points.add(new Point(mode, count, size));
+        }
+        if (largeSize > 0 && mode != EchoMode.ITERATIVE) {
+            points.add(new Point(mode, largeConnections, largeSize));
+        }
+        return points;
     }
 
     /** The connection counts a mode runs at: iterative runs with one client, then with several. */

@@ -2,6 +2,7 @@ package dev.greenthreads.samples.echo;
 
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -25,6 +26,11 @@ final class BenchReport {
                 options.size(), Runtime.version().feature(), placement.serverCpus() != null
                         ? "CPU " + placement.serverCpus() + ", load on CPU " + placement.clientCpus()
                         : "all " + placement.serverCores() + " CPUs, shared with the load");
+    }
+
+    /** "64 B", "4 KiB". */
+    static String bytes(int size) {
+        return size % 1024 == 0 ? size / 1024 + " KiB" : size + " B";
     }
 
     /** Microseconds with three significant digits, or "-". */
@@ -66,15 +72,15 @@ final class BenchReport {
                     + " other processes competed for the CPU, so these figures are low and noisy%n",
                     loadAtStart, loadAtEnd, processors);
         }
-        String format = "%-11s %6s %10s %10s %10s %10s %9s %8s %10s  %s%n";
-        out.printf(format, "mode", "conns", "msg/s", "p50", "p99", "p99.9", "cpu/msg", "threads", "heap", "note");
+        String format = "%-11s %6s %6s %10s %10s %10s %10s %9s %8s %10s  %s%n";
+        out.printf(format, "mode", "conns", "msg", "msg/s", "p50", "p99", "p99.9", "cpu/msg", "threads", "heap", "note");
         for (BenchRow row : rows) {
             if (!row.measured()) {
                 out.printf("%-11s %6s  %s%n", row.mode(), row.connections() == 0 ? "-" : String.format("%,d", row.connections()),
                         row.note());
                 continue;
             }
-            out.printf(format, row.mode(), String.format("%,d", row.connections()),
+            out.printf(format, row.mode(), String.format("%,d", row.connections()), bytes(row.size()),
                     String.format("%,.0f", row.messagesPerSecond()), EchoClientCommand.millis(row.p50()),
                     EchoClientCommand.millis(row.p99()), EchoClientCommand.millis(row.p999()),
                     micros(row.cpuMicrosPerMessage()), String.format("%,d", row.serverThreads()),
@@ -88,9 +94,16 @@ final class BenchReport {
      */
     void printGlance(List<BenchRow> rows) {
         out.printf("%nat a glance%n");
-        for (int count : options.connections()) {
+        List<int[]> groups = new ArrayList<>(); // {connections, size}
+        options.connections().forEach(count -> groups.add(new int[] {count, options.size()}));
+        if (options.largeSize() > 0) {
+            groups.add(new int[] {options.largeConnections(), options.largeSize()});
+        }
+        for (int[] group : groups) {
+            int count = group[0];
+            int size = group[1];
             List<BenchRow> atCount = rows.stream()
-                    .filter(r -> r.measured() && r.connections() == count && r.errors() == 0
+                    .filter(r -> r.measured() && r.connections() == count && r.size() == size && r.errors() == 0
                             && r.served() == r.connections())
                     .sorted(Comparator.comparingDouble(BenchRow::messagesPerSecond).reversed())
                     .collect(Collectors.toList());
@@ -101,21 +114,23 @@ final class BenchReport {
                     .map(r -> String.format("%s %,.0f msg/s on %,d thread%s", r.mode(), r.messagesPerSecond(),
                             r.serverThreads(), r.serverThreads() == 1 ? "" : "s"))
                     .collect(Collectors.joining(", "));
-            out.printf("  %-18s %s%n", String.format("%,d connection%s:", count, count == 1 ? "" : "s"), ranking);
+            String label = String.format("%,d connection%s%s:", count, count == 1 ? "" : "s",
+                    size == options.size() ? "" : ", " + bytes(size));
+            out.printf("  %-26s %s%n", label, ranking);
             BenchRow tail = atCount.stream().min(Comparator.comparingDouble(BenchRow::p99)).orElseThrow();
-            out.printf("  %-18s best p99: %s %s", "", tail.mode(), EchoClientCommand.millis(tail.p99()));
+            out.printf("  %-26s best p99: %s %s", "", tail.mode(), EchoClientCommand.millis(tail.p99()));
             atCount.stream().filter(r -> !Double.isNaN(r.cpuMicrosPerMessage()))
                     .min(Comparator.comparingDouble(BenchRow::cpuMicrosPerMessage))
                     .ifPresent(r -> out.printf("; least CPU per message: %s %s", r.mode(), micros(r.cpuMicrosPerMessage())));
             out.println();
         }
         rows.stream().filter(r -> r.measured() && r.note().contains("stalled:"))
-                .forEach(r -> out.printf("  %-18s %s: one connection at a time, the rest wait%n",
+                .forEach(r -> out.printf("  %-26s %s: one connection at a time, the rest wait%n",
                         r.mode() + ":", r.note()));
         rows.stream().filter(r -> r.measured() && (r.errors() > 0 || r.served() < r.connections())
                         && !r.note().contains("stalled:"))
-                .forEach(r -> out.printf("  %-18s at %,d connections: %s%n", r.mode() + ":", r.connections(), r.note()));
+                .forEach(r -> out.printf("  %-26s at %,d connections: %s%n", r.mode() + ":", r.connections(), r.note()));
         rows.stream().filter(r -> !r.measured())
-                .forEach(r -> out.printf("  %-18s not measured: %s%n", r.mode() + ":", r.note()));
+                .forEach(r -> out.printf("  %-26s not measured: %s%n", r.mode() + ":", r.note()));
     }
 }

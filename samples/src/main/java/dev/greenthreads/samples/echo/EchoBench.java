@@ -57,7 +57,7 @@ public final class EchoBench {
     }
 
     private int run() throws Exception {
-        int totalSteps = options.modes().stream().mapToInt(m -> options.countsFor(m).size()).sum();
+        int totalSteps = options.modes().stream().mapToInt(m -> options.pointsFor(m).size()).sum();
         report.printHeader(totalSteps);
         List<BenchRow> rows = new ArrayList<>();
         boolean failed = false;
@@ -76,17 +76,18 @@ public final class EchoBench {
             if (reason != null) {
                 out.printf("[%s] skipped: %s%n", mode.label(), reason);
                 rows.add(BenchRow.skipped(mode.label(), reason));
-                step += options.countsFor(mode).size();
+                step += options.pointsFor(mode).size();
                 continue;
             }
-            for (int count : options.countsFor(mode)) {
+            for (BenchOptions.Point point : options.pointsFor(mode)) {
                 try {
-                    rows.add(point(mode, count, totalSteps, jdk));
+                    rows.add(point(point, totalSteps, jdk));
                 } catch (IOException | RuntimeException e) {
                     failed = true;
                     out.printf("      failed: %s%n", e);
-                    rows.add(new BenchRow(mode.label(), count, jdk.feature(), Double.NaN, Double.NaN, Double.NaN,
-                            Double.NaN, -1, Double.NaN, Double.NaN, 0, 0, "failed: " + e.getMessage()));
+                    rows.add(new BenchRow(mode.label(), point.connections(), point.size(), jdk.feature(), Double.NaN,
+                            Double.NaN, Double.NaN, Double.NaN, -1, Double.NaN, Double.NaN, 0, 0,
+                            "failed: " + e.getMessage()));
                 }
             }
         }
@@ -99,7 +100,8 @@ public final class EchoBench {
         if (options.chart()) {
             Path png = options.out().resolve("echo-bench.png");
             try {
-                BenchChart.write(rows, png, report.title());
+                BenchChart.write(rows.stream().filter(r -> r.size() == options.size() || !r.measured())
+                        .collect(Collectors.toList()), png, report.title());
                 chartNote = png.toString();
             } catch (IOException | RuntimeException | LinkageError e) {
                 chartNote = "no chart (" + e + ")";
@@ -115,10 +117,12 @@ public final class EchoBench {
 
     // ---------------------------------------------------------------- one point
 
-    private BenchRow point(EchoMode mode, int connections, int totalSteps, Placement.Jdk jdk)
+    private BenchRow point(BenchOptions.Point point, int totalSteps, Placement.Jdk jdk)
             throws IOException, InterruptedException {
-        out.printf("[%d/%d] %s, %,d connection%s%n", step++, totalSteps, mode.label(), connections,
-                connections == 1 ? "" : "s");
+        EchoMode mode = point.mode();
+        int connections = point.connections();
+        out.printf("[%d/%d] %s, %,d connection%s, %s messages%n", step++, totalSteps, mode.label(), connections,
+                connections == 1 ? "" : "s", BenchReport.bytes(point.size()));
         boolean prefork = mode == EchoMode.PREFORK;
         int workers = !prefork ? 1 : options.workers() > 0 ? options.workers() : placement.serverCores();
         ServerConfig config = ServerConfig.defaults()
@@ -130,7 +134,7 @@ public final class EchoBench {
             server.start(0);
             server.resetWorkerPeaks();
             LoadGenerator.Config load = LoadGenerator.Config.closedLoop(
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), connections, options.size(),
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), connections, point.size(),
                     options.warmup(), options.measure(), options.clientThreads());
             if (mode == EchoMode.ITERATIVE) {
                 load = load.withoutPriming(); // it would never echo to a second client while the first stays
@@ -161,7 +165,8 @@ public final class EchoBench {
             if (result.errorCount() > 0) {
                 notes.add("errors: " + result.errorSummary());
             }
-            BenchRow row = new BenchRow(mode.label(), connections, jdk.feature(), result.messagesPerSecond(),
+            BenchRow row = new BenchRow(mode.label(), connections, point.size(), jdk.feature(),
+                    result.messagesPerSecond(),
                     result.latencyMillis(50), result.latencyMillis(99), result.latencyMillis(99.9),
                     use.atEnd.threads(), use.atEnd.heapBytes() / (1024.0 * 1024.0), use.cpuMicrosPerMessage(),
                     result.served(), result.errorCount(), String.join("; ", notes));

@@ -19,6 +19,7 @@ class EchoBenchTest {
     void writesARowPerPointTheStallAndAChart(@TempDir Path out) throws Exception {
         int code = EchoBench.run(new String[] {"--modes", "iterative,select", "--connections", "1,3",
                 "--warmup", "0", "--measure", "1s", "--iterative-clients", "3", "--out", out.toString(),
+                "--large-size", "0", // the large-message point is the next test's
                 "--no-pin"}); // pinning would confine this test JVM, and the tests after it, to half the CPUs
         assertEquals(0, code);
 
@@ -38,6 +39,21 @@ class EchoBenchTest {
         }
 
         assertTrue(Files.size(out.resolve("echo-bench.png")) > 10_000, "a chart was drawn");
+    }
+
+    @Test
+    void aLargeMessagePointFollowsTheSweep(@TempDir Path out) throws Exception {
+        int code = EchoBench.run(new String[] {"--modes", "select", "--connections", "2", "--large-size", "4096",
+                "--large-connections", "3", "--warmup", "0", "--measure", "500ms", "--no-chart", "--no-pin",
+                "--out", out.toString()});
+        assertEquals(0, code);
+        List<BenchRow> rows = Files.readAllLines(out.resolve("echo-bench.csv"), StandardCharsets.UTF_8).stream()
+                .skip(1).map(BenchRow::parse).collect(Collectors.toList());
+        assertEquals(List.of("select 2 64", "select 3 4096"),
+                rows.stream().map(r -> r.mode() + " " + r.connections() + " " + r.size()).collect(Collectors.toList()));
+        BenchRow large = rows.get(1);
+        assertEquals(3, large.served());
+        assertEquals(0, large.errors());
     }
 
     @Test
