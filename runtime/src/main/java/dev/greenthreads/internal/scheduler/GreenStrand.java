@@ -33,7 +33,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     private static final int ENDED_NORMALLY = 1, ENDED_FAILED = 2, ENDED_CANCELLED = 3;
     private static final int DETACHED = 1, FAILED = 2;
 
-    private static final VarHandle STATE, PERMIT, FLAGS, JOIN_LOCK;
+    private static final VarHandle STATE, PERMIT, FLAGS;
 
     static {
         try {
@@ -41,7 +41,6 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             STATE = l.findVarHandle(GreenStrand.class, "state", int.class);
             PERMIT = l.findVarHandle(GreenStrand.class, "permit", int.class);
             FLAGS = l.findVarHandle(GreenStrand.class, "flags", int.class);
-            JOIN_LOCK = l.findVarHandle(GreenStrand.class, "joinLock", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -72,7 +71,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     private Object result;
     private int outcome;
 
-    private volatile int joinLock;
+    /** Guarded by this strand's spin lock. */
     private JoinWaiter joiners;
 
     /** GreenLocal values, indexed by the local's number; touched only by this thread. */
@@ -385,7 +384,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     }
 
     private boolean addJoiner(JoinWaiter w) {
-        lockJoiners();
+        lock();
         try {
             if (state == TERMINATED) {
                 return false;
@@ -394,12 +393,12 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             joiners = w;
             return true;
         } finally {
-            unlockJoiners();
+            unlock();
         }
     }
 
     private void removeJoiner(JoinWaiter w) {
-        lockJoiners();
+        lock();
         try {
             JoinWaiter prev = null;
             for (JoinWaiter j = joiners; j != null; prev = j, j = j.next) {
@@ -413,37 +412,22 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
                 }
             }
         } finally {
-            unlockJoiners();
+            unlock();
         }
     }
 
     private void wakeJoiners() {
         JoinWaiter list;
-        lockJoiners();
+        lock();
         try {
             list = joiners;
             joiners = null;
         } finally {
-            unlockJoiners();
+            unlock();
         }
         for (JoinWaiter j = list; j != null; j = j.next) {
             j.strand.unpark();
         }
-    }
-
-    /** A spin lock: held for a few instructions, never across a suspension or a park. */
-    private void lockJoiners() {
-        for (int spins = 0; !JOIN_LOCK.compareAndSet(this, 0, 1); spins++) {
-            if (spins < 64) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-        }
-    }
-
-    private void unlockJoiners() {
-        JOIN_LOCK.setRelease(this, 0);
     }
 
     // ------------------------------------------------------------------------------------
