@@ -1,6 +1,5 @@
 package dev.greenthreads.io;
 
-import dev.greenthreads.GreenThread;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Strand;
 import dev.greenthreads.internal.sync.SpinLock;
@@ -111,9 +110,7 @@ final class Registration extends SpinLock {
         }
         if (streak >= OPERATION_BUDGET) {
             streak = 0;
-            if (GreenThread.current() != null) {
-                GreenThread.yield();
-            }
+            Strand.yieldIfGreen();
         }
     }
 

@@ -100,9 +100,7 @@ final class Carrier extends CarrierThread {
                 t.terminate(value, error);
             }
         } catch (Throwable e) {
-            System.err.println("greenthreads: internal error in " + getName() + " after running green thread \""
-                    + t.name() + "\":");
-            e.printStackTrace();
+            dispatcher.internalError("internal error in " + getName() + " after running green thread \"" + t.name() + "\"", e);
         }
     }
 

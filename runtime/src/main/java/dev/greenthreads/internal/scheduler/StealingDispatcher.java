@@ -1,6 +1,5 @@
 package dev.greenthreads.internal.scheduler;
 
-import dev.greenthreads.Scheduler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,8 +75,8 @@ final class StealingDispatcher extends Dispatcher {
         }
     }
 
-    StealingDispatcher(Scheduler scheduler, String name, int carriers, Scheduler.UncaughtExceptionHandler handler) {
-        super(scheduler, name, carriers, handler);
+    StealingDispatcher(String name, int carriers, FailureSink failures) {
+        super(name, carriers, failures);
     }
 
     @Override

@@ -119,6 +119,19 @@ public abstract class Strand extends SpinLock {
         }
     }
 
+    /**
+     * On a green thread, a cancellation point that then lets its carrier's other ready green
+     * threads run first ({@code GreenThread.yield()}); on a platform thread, nothing.
+     */
+    @Suspendable
+    public static void yieldIfGreen() {
+        GreenStrand g = GreenStrand.current();
+        if (g != null) {
+            g.checkCancel();
+            g.yieldNow();
+        }
+    }
+
     /** The clock of the current strand's timed waits: its scheduler's, or {@link System#nanoTime()}. */
     public static long nanoTime() {
         GreenStrand g = GreenStrand.current();

@@ -36,7 +36,8 @@
  *                    +---- unpark / timer: CAS PARKED -> READY (exactly one waker wins)
  * </pre>
  * Only the carrier running a thread moves it out of RUNNING, YIELDING and PARKING. The public
- * {@code GreenThread.State} maps YIELDING to READY and PARKING, PARKED to BLOCKED.
+ * {@code GreenThread} maps these states to its own (YIELDING to READY; PARKING and PARKED to
+ * BLOCKED): nothing in this package knows the public types.
  *
  * <h2>The after-unwind rule</h2>
  * The rule is stated, with its reason, in {@link dev.greenthreads.internal.continuation}; this is
