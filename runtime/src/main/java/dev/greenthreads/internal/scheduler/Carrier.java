@@ -65,7 +65,8 @@ final class Carrier extends CarrierThread {
                 t.terminate(value, error);
             }
         } catch (Throwable e) {
-            dispatcher.internalError("internal error in " + getName() + " after running green thread \"" + t.name() + "\"", e);
+            dispatcher.internalError("internal error in " + getName() + " after running green thread \""
+                    + t.name() + "\"", e);
         }
     }
 }

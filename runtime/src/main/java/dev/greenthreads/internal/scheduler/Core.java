@@ -11,7 +11,10 @@ import java.lang.invoke.VarHandle;
  */
 final class Core {
 
-    /** {@link #parkState}: running or searching; IDLE (parked, or about to park); NOTIFIED (woken with the searching token). */
+    /**
+     * {@link #parkState}: ACTIVE (running or searching), IDLE (parked or about to park), NOTIFIED
+     * (being woken, with the searching token its waker counted).
+     */
     static final int ACTIVE = 0, IDLE = 1, NOTIFIED = 2;
 
     private static final VarHandle PARK_STATE, LIFO, DISPATCHES;
@@ -28,7 +31,7 @@ final class Core {
     }
 
     final int index;
-    /** The kernel thread of its owner, which {@link IdleCarriers.Parking} parks and unparks; anything a test's parking needs. */
+    /** Its carrier, which {@link IdleCarriers.Parking} parks and unparks; null in a test with fake parking. */
     final Thread thread;
 
     /** Ready threads of this carrier; others steal from it. */

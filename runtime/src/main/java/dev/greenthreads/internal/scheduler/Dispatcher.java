@@ -12,8 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link DeterministicDispatcher} (one carrier, seeded random choices, a virtual clock).
  *
  * <p>This base class keeps what both share: the count of live green threads, closing, and the
- * {@link FailureSink}. It knows nothing of the public classes, and holds no reference to any green thread: a thread that ended
- * is unreachable from here.
+ * {@link FailureSink}. It knows nothing of the public classes, and holds no reference to any
+ * green thread: a thread that ended is unreachable from here.
  */
 public abstract class Dispatcher {
 

@@ -57,7 +57,10 @@ final class IdleCarriers {
     /** What work is, for the re-checks before parking. */
     @FunctionalInterface
     interface Work {
-        /** Whether any queue, LIFO slot or due timer holds work; may be stale, but not older than the caller's last fence. */
+        /**
+         * Whether any queue, LIFO slot or due timer holds work; it sees every push made before
+         * the caller's last full fence.
+         */
         boolean available();
     }
 
@@ -216,7 +219,10 @@ final class IdleCarriers {
         return true;
     }
 
-    /** {@code c} found work and runs it: it stops searching, and if it was the last searcher it signals again, as there may be more. */
+    /**
+     * {@code c} found work and runs it: it stops searching, and if it was the last searcher it
+     * signals again, as there may be more.
+     */
     void foundWork(Core c) {
         if (c.searching) {
             c.searching = false;

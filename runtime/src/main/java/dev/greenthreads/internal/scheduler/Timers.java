@@ -114,7 +114,10 @@ final class Timers<T extends TimerHeap.Member> {
         }
     }
 
-    /** {@code c}, leaving idle, gives up the timed wait if it holds it; returns true when another idle carrier must take it over. */
+    /**
+     * {@code c}, leaving idle, gives up the timed wait if it holds it; returns true when another
+     * idle carrier must take it over.
+     */
     boolean release(Core c) {
         if (waiter != c) {
             return false;
