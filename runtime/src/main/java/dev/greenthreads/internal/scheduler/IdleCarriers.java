@@ -27,30 +27,33 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  *
  * <h2>Driving it from a test</h2>
- * Build two or three {@link Core}s ({@code new Core(i, null)}: no thread needed), a
- * {@link Timers} (empty, or with stand-in {@link TimerHeap.Member}s), a work source (e.g. a
- * counter: {@code () -> work.get() > 0}) and a fake {@link Parking} that does not block: its
- * {@code park(c, ..)} records that {@code c} is parked and returns (a spurious return, which the
- * protocol allows), its {@code unpark(c)} records a pending unpark of {@code c}, its
- * {@code poller()} returns null. Then run, from one thread per carrier and one or two outside
- * threads:
+ * {@code IdleCarriersTest} is a worked example, one scenario at a time. Build two or three
+ * {@link Core}s ({@code new Core(i, null)}: no thread needed), a {@link Timers} (empty, or with
+ * stand-in {@link TimerHeap.Member}s), a work source (a counter: {@code () -> work.get() > 0})
+ * and a fake {@link Parking} that never blocks: {@code park(c, ..)} consumes a pending unpark
+ * of {@code c} if there is one, else marks {@code c} parked and returns (to the protocol, a
+ * spurious return); {@code unpark(c)} clears that mark, or leaves an unpark pending if
+ * {@code c} is not parked; {@code poller()} returns null. Then run, from one thread per
+ * carrier and one or two outside threads:
  * <ul>
  *   <li>push from outside: {@code work.incrementAndGet(); signalWork(null)};</li>
  *   <li>push from carrier {@code c} (a thread it made ready): {@code work.incrementAndGet();
  *       signalWork(c)};</li>
- *   <li>carrier {@code c} looks for work and takes some: {@code startSearching(c)}, then if
- *       {@code work} was positive and its decrement succeeded, {@code foundWork(c)};</li>
+ *   <li>carrier {@code c} looks for work: {@code startSearching(c)}; it takes some if its
+ *       decrement of a positive {@code work} succeeds, and then calls {@code foundWork(c)};</li>
  *   <li>carrier {@code c} finds nothing and idles: {@code if (enterIdle(c)) { while
- *       (!awaitOnce(c)) { if (no pending unpark of c) break; consume it } }}; the loop models a
- *       carrier that parks and is woken, and leaves it parked when nobody unparked it.</li>
+ *       (!awaitOnce(c) && !parked(c)) { } }}: it leaves idle, or stays parked until another
+ *       operation unparks it; a later "idle" operation of the same carrier resumes with
+ *       {@code awaitOnce(c)} once it is unparked.</li>
  * </ul>
- * <b>No lost wake-up</b>, the property to check when every thread has finished: if work is left
- * ({@code work.get() > 0}), then some core is not parked for good: its {@link Core#parkState} is
- * {@link Core#ACTIVE} (it will look again before it parks), or it is {@link Core#NOTIFIED} with
- * an unpark of it pending or not yet consumed. Equivalently, it is a bug to end with work left,
- * every core IDLE and parked, and no unpark pending. A second property: {@link #idleCount()}
- * equals the number of cores in state IDLE, and {@link #searchingCount()} the number of cores
- * with {@link Core#searching} set plus those NOTIFIED (each holds the token its waker counted).
+ * <b>No lost wake-up</b>, the property to check when every operation has returned: if work is
+ * left ({@code work.get() > 0}), some core will look for it: its {@link Core#parkState} is
+ * {@link Core#ACTIVE} (it re-checks before it parks), or {@link Core#NOTIFIED} and it is not
+ * parked (it was unparked after it was notified). It is a bug to end with work left and every
+ * core IDLE, or NOTIFIED but still parked. Two more invariants hold whenever nobody is inside
+ * an operation: {@link #idleCount()} is the number of cores in state IDLE, and
+ * {@link #searchingCount()} the number of cores with {@link Core#searching} set or in state
+ * NOTIFIED (each holds the token its waker counted).
  */
 final class IdleCarriers {
 
