@@ -57,23 +57,9 @@ class IdleCarriersTest {
         }
     }
 
-    private static final class Timer implements TimerHeap.Member {
-        int index = -1;
-
-        @Override
-        public int heapIndex() {
-            return index;
-        }
-
-        @Override
-        public void heapIndex(int i) {
-            index = i;
-        }
-    }
-
     private final AtomicInteger work = new AtomicInteger();
     private final Core[] cores = {new Core(0, null), new Core(1, null), new Core(2, null)};
-    private final Timers<Timer> timers = new Timers<>();
+    private final Timers<TimerHeapTest.Timer> timers = new Timers<>();
     private final FakeParking parking = new FakeParking(cores.length);
     private final IdleCarriers carriers = new IdleCarriers(cores, timers, () -> work.get() > 0, parking);
 
@@ -188,7 +174,7 @@ class IdleCarriersTest {
         idleUntilParked(cores[0]);
         assertFalse(parking.timed[0]);
         long deadline = System.nanoTime() + 3_600_000_000_000L;
-        assertTrue(timers.add(new Timer(), deadline));
+        assertTrue(timers.add(new TimerHeapTest.Timer(deadline, 0), deadline));
         carriers.earliestTimerChanged();
         assertFalse(parking.parked[0], "nudged");
         assertTrue(parksAgain(cores[0]));
@@ -202,7 +188,8 @@ class IdleCarriersTest {
     void theTimedWaiterHandsTheRoleOverWhenItLeaves() {
         idleUntilParked(cores[0]);
         idleUntilParked(cores[1]);
-        timers.add(new Timer(), System.nanoTime() + 3_600_000_000_000L);
+        long deadline = System.nanoTime() + 3_600_000_000_000L;
+        timers.add(new TimerHeapTest.Timer(deadline, 0), deadline);
         carriers.earliestTimerChanged();
         assertTrue(parksAgain(cores[0]));
         assertEquals(cores[0], timers.timedWaiter());
