@@ -4,11 +4,12 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The work-stealing dispatcher (Go's G-M-P scheduler with Tokio's refinements): per-carrier
- * bounded queues, a LIFO slot for the thread just unparked or started, a global queue for submissions from
- * outside and for overflow, a fairness tick, stealing half, the searching-carrier wake protocol
- * ({@link IdleCarriers}), and timers whose nearest deadline one idle carrier waits for
- * ({@link Timers}). Each carrier's share of the state is its {@link Core}. The invariants are in
- * {@code package-info.java}; this class follows them in this order:
+ * bounded queues, a LIFO slot for the thread just unparked or started, a global queue for
+ * submissions from outside and for overflow, a fairness tick, stealing half, the
+ * searching-carrier wake protocol ({@link IdleCarriers}), and timers whose nearest deadline one
+ * idle carrier waits for ({@link Timers}). Each carrier's share of the state is its
+ * {@link Core}. The invariants are in {@code package-info.java}; this class follows them in
+ * this order:
  *
  * <ol>
  *   <li>{@link #next}: due timers; every {@value #FAIRNESS_TICK}th dispatch one thread from the
@@ -16,8 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  *       slot, at most {@value #LIFO_STREAK_LIMIT} times in a row (two threads handing a mutex
  *       back and forth would starve the queue); the own queue; a batch from the global queue;
  *       then {@link #search}; then {@link IdleCarriers#idle}.</li>
- *   <li>Waking: whoever makes work available calls {@link IdleCarriers#signalWork}, which wakes one idle
- *       carrier only if some carrier is idle and none is searching. A woken carrier searches;
+ *   <li>Waking: whoever makes work available calls {@link IdleCarriers#signalWork}, which
+ *       wakes one idle carrier only if some carrier is idle and none is searching. A woken carrier searches;
  *       the last searcher to find work wakes the next one. So a burst of work wakes carriers
  *       one at a time, each only while the previous found something (no thundering herd).</li>
  * </ol>
