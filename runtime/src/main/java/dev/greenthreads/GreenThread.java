@@ -1,10 +1,12 @@
 package dev.greenthreads;
 
+import dev.greenthreads.internal.scheduler.BlockingCalls;
 import dev.greenthreads.internal.scheduler.ExitSignal;
 import dev.greenthreads.internal.scheduler.GreenStrand;
 import dev.greenthreads.internal.scheduler.Strand;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -336,6 +338,20 @@ public final class GreenThread<V> {
     @Suspendable
     public static void sleep(Duration duration) {
         sleepNanos(saturatedNanos(duration));
+    }
+
+    /**
+     * Runs a blocking call (JDBC, file I/O, a library that blocks its thread) on a bounded pool
+     * of platform threads and parks only the calling green thread until it ends, so that the
+     * carrier goes on with other green threads; on a platform thread it simply calls it. Returns
+     * what {@code call} returned and throws what it threw. A cancellation point: cancelling the
+     * green thread interrupts the call, waits for it to end, then throws
+     * {@link GreenCancelledException}. The pool has 64 threads (system property
+     * {@code greenthreads.blockingThreads}); further calls wait for one.
+     */
+    @Suspendable
+    public static <V> V runBlocking(Callable<V> call) throws Exception {
+        return BlockingCalls.run(call);
     }
 
     /**
