@@ -111,6 +111,7 @@ final class Charts {
     private static Double speedupTarget(Family family, String caseKey) {
         switch (family) {
             case START_JOIN:
+            case BULK_START:
                 return 5.0;
             case MUTEX_COND:
                 return 2.0;

@@ -21,6 +21,8 @@ final class Figures {
     /** A benchmark class, what one of its operations is, and how its cases are named. */
     enum Family {
         START_JOIN(StartJoinBenchmark.class, "start+join", "create + start + join a trivial thread", "per thread"),
+        BULK_START(BulkStartBenchmark.class, "bulk start", "start 10,000 threads returning a value, then join them all",
+                "per thread"),
         YIELD(YieldBenchmark.class, "yield", "yield, alone on the scheduler, at a stack depth", "per yield"),
         MUTEX_COND(MutexCondPingPongBenchmark.class, "mutex+cond ping-pong", "mutex + condition ping-pong between two threads",
                 "per round trip"),

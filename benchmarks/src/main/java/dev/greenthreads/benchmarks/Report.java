@@ -32,23 +32,26 @@ final class Report {
     }
 
     /** How each benchmark is built, in one line; the class comments say more. */
-    private static final Map<Family, String> HOW = Map.of(
-            Family.START_JOIN, "each driver (a green thread, a virtual thread, the benchmark's platform thread) starts a thread "
-                    + "with an empty body and joins it, 10,000 times (500 for platform threads)",
-            Family.YIELD, "one thread, alone on its scheduler, recurses to the depth and yields 10,000 times: "
-                    + "GreenThread.yield, Thread.yield in a virtual thread, Thread.yield (sched_yield) in a platform thread",
-            Family.MUTEX_COND, "two threads pass a turn 10,000 times each way (1,000 for platform threads): lock, "
-                    + "await until it is my turn, pass it, signal, unlock; sync.Mutex + sync.Cond against ReentrantLock + Condition",
-            Family.PARK_HANDOFF, "the same turn passed with a volatile int and park/unpark: Strand.park/unpark against "
-                    + "LockSupport.park/unpark",
-            Family.CONTENDED, "the threads, started beforehand and released by a gate, increment one counter under one lock "
-                    + "2^18 times in all: sync.Mutex against ReentrantLock",
-            Family.SKYNET, "each thread starts 10 children and sums what they return; 10^6 leaves (1,111,111 threads) for "
-                    + "green and virtual, 10^4 leaves (11,111 threads) for platform; compared per thread",
-            Family.REWRITE, "the same static methods of a @Suspendable class, through the agent and as javac wrote them, on a "
+    private static final Map<Family, String> HOW = Map.ofEntries(
+            Map.entry(Family.START_JOIN, "each driver (a green thread, a virtual thread, the benchmark's platform thread) starts a thread "
+                    + "with an empty body and joins it, 10,000 times (500 for platform threads)"),
+            Map.entry(Family.BULK_START, "the driver starts 10,000 threads (500 platform threads) whose bodies return their "
+                    + "index, then joins them all and sums; from=platform: the benchmark's platform thread starts them, "
+                    + "from=own: a thread of the variant's kind"),
+            Map.entry(Family.YIELD, "one thread, alone on its scheduler, recurses to the depth and yields 10,000 times: "
+                    + "GreenThread.yield, Thread.yield in a virtual thread, Thread.yield (sched_yield) in a platform thread"),
+            Map.entry(Family.MUTEX_COND, "two threads pass a turn 10,000 times each way (1,000 for platform threads): lock, "
+                    + "await until it is my turn, pass it, signal, unlock; sync.Mutex + sync.Cond against ReentrantLock + Condition"),
+            Map.entry(Family.PARK_HANDOFF, "the same turn passed with a volatile int and park/unpark: Strand.park/unpark against "
+                    + "LockSupport.park/unpark"),
+            Map.entry(Family.CONTENDED, "the threads, started beforehand and released by a gate, increment one counter under one lock "
+                    + "2^18 times in all: sync.Mutex against ReentrantLock"),
+            Map.entry(Family.SKYNET, "each thread starts 10 children and sums what they return; 10^6 leaves (1,111,111 threads) for "
+                    + "green and virtual, 10^4 leaves (11,111 threads) for platform; compared per thread"),
+            Map.entry(Family.REWRITE, "the same static methods of a @Suspendable class, through the agent and as javac wrote them, on a "
                     + "platform thread: fib(22), which the agent proves cannot suspend and leaves alone; fib-may-suspend(22), "
                     + "whose leaves could suspend, so every frame is rewritten and nearly every instruction is a call; and a "
-                    + "4096-element checksum loop calling a method that could suspend");
+                    + "4096-element checksum loop calling a method that could suspend"));
 
     private Report() {
     }

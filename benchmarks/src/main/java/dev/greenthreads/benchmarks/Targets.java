@@ -47,6 +47,11 @@ final class Targets {
                 startGreen, f.get(Family.START_JOIN, "", "virtual"), "virtual", 5));
         rows.add(cheaper("create + start + join a trivial thread", "at least 100x cheaper than a platform thread",
                 startGreen, f.get(Family.START_JOIN, "", "platform"), "platform", 100));
+        for (String from : new String[] {"platform", "own"}) {
+            rows.add(cheaper("start 10,000 threads, then join them all (from=" + from + ")",
+                    "at least 5x cheaper than virtual threads", f.get(Family.BULK_START, "from=" + from, "green"),
+                    f.get(Family.BULK_START, "from=" + from, "virtual"), "virtual", 5));
+        }
         rows.add(cheaper("yield switch at stack depth 1", "at least 3x cheaper than a virtual thread's Thread.yield",
                 f.get(Family.YIELD, "depth=1", "green"), f.get(Family.YIELD, "depth=1", "virtual"), "virtual", 3));
         rows.add(cheaper("mutex + condition ping-pong", "at least 2x faster than virtual threads with ReentrantLock/Condition",

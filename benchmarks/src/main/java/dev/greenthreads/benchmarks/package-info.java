@@ -7,6 +7,7 @@
  *   <li><b>JMH benchmarks</b>, one class per figure the project has a target for, each with the methods
  *       {@code green}, {@code virtual} and {@code platform} (the names the suite relies on):
  *       {@link dev.greenthreads.benchmarks.StartJoinBenchmark},
+ *       {@link dev.greenthreads.benchmarks.BulkStartBenchmark},
  *       {@link dev.greenthreads.benchmarks.YieldBenchmark},
  *       {@link dev.greenthreads.benchmarks.MutexCondPingPongBenchmark},
  *       {@link dev.greenthreads.benchmarks.ParkHandoffBenchmark},
