@@ -112,6 +112,7 @@ final class Charts {
         switch (family) {
             case START_JOIN:
             case BULK_START:
+            case YIELD_AT_SCALE:
                 return 5.0;
             case MUTEX_COND:
                 return 2.0;

@@ -24,6 +24,8 @@ final class Figures {
         BULK_START(BulkStartBenchmark.class, "bulk start", "start 10,000 threads returning a value, then join them all",
                 "per thread"),
         YIELD(YieldBenchmark.class, "yield", "yield, alone on the scheduler, at a stack depth", "per yield"),
+        YIELD_AT_SCALE(YieldAtScaleBenchmark.class, "yield at scale",
+                "threads yielding round-robin, 2,000,000 yields in all", "per yield"),
         MUTEX_COND(MutexCondPingPongBenchmark.class, "mutex+cond ping-pong", "mutex + condition ping-pong between two threads",
                 "per round trip"),
         PARK_HANDOFF(ParkHandoffBenchmark.class, "park/unpark hand-off", "park/unpark hand-off between two threads",

@@ -54,6 +54,12 @@ final class Targets {
         }
         rows.add(cheaper("yield switch at stack depth 1", "at least 3x cheaper than a virtual thread's Thread.yield",
                 f.get(Family.YIELD, "depth=1", "green"), f.get(Family.YIELD, "depth=1", "virtual"), "virtual", 3));
+        for (String threads : new String[] {"1000", "100000"}) {
+            rows.add(cheaper("yield at scale, " + threads + " threads round-robin",
+                    "at least 5x cheaper than virtual threads' Thread.yield",
+                    f.get(Family.YIELD_AT_SCALE, "threads=" + threads, "green"),
+                    f.get(Family.YIELD_AT_SCALE, "threads=" + threads, "virtual"), "virtual", 5));
+        }
         rows.add(cheaper("mutex + condition ping-pong", "at least 2x faster than virtual threads with ReentrantLock/Condition",
                 f.get(Family.MUTEX_COND, "", "green"), f.get(Family.MUTEX_COND, "", "virtual"), "virtual", 2));
         rows.add(atMost("switch (yield) at stack depth 100", "no worse than 2x a virtual thread's",

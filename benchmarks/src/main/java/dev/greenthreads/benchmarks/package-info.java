@@ -9,6 +9,7 @@
  *       {@link dev.greenthreads.benchmarks.StartJoinBenchmark},
  *       {@link dev.greenthreads.benchmarks.BulkStartBenchmark},
  *       {@link dev.greenthreads.benchmarks.YieldBenchmark},
+ *       {@link dev.greenthreads.benchmarks.YieldAtScaleBenchmark},
  *       {@link dev.greenthreads.benchmarks.MutexCondPingPongBenchmark},
  *       {@link dev.greenthreads.benchmarks.ParkHandoffBenchmark},
  *       {@link dev.greenthreads.benchmarks.ContendedMutexBenchmark},
