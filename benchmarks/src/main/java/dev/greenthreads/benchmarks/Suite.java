@@ -179,7 +179,7 @@ public final class Suite {
             // Nothing is timed for real, so another JMH run on the machine does not matter.
             System.setProperty("jmh.ignoreLock", "true");
             jmh.forks(0).warmupIterations(0).measurementIterations(1).measurementTime(TimeValue.milliseconds(100))
-                    .param("levels", "3").shouldFailOnError(true);
+                    .param("levels", "3").param("crowd", "1000").shouldFailOnError(true);
         } else {
             jmh.shouldFailOnError(false);
         }

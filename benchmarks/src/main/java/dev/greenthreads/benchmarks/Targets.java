@@ -57,8 +57,8 @@ final class Targets {
         for (String threads : new String[] {"1000", "100000"}) {
             rows.add(cheaper("yield at scale, " + threads + " threads round-robin",
                     "at least 5x cheaper than virtual threads' Thread.yield",
-                    f.get(Family.YIELD_AT_SCALE, "threads=" + threads, "green"),
-                    f.get(Family.YIELD_AT_SCALE, "threads=" + threads, "virtual"), "virtual", 5));
+                    f.get(Family.YIELD_AT_SCALE, "crowd=" + threads, "green"),
+                    f.get(Family.YIELD_AT_SCALE, "crowd=" + threads, "virtual"), "virtual", 5));
         }
         rows.add(cheaper("mutex + condition ping-pong", "at least 2x faster than virtual threads with ReentrantLock/Condition",
                 f.get(Family.MUTEX_COND, "", "green"), f.get(Family.MUTEX_COND, "", "virtual"), "virtual", 2));

@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * misses on frames, the global queue). {@link YieldBenchmark} yields one thread alone. Each
  * invocation starts the threads, lets each yield its share, and joins them; the start and join
  * are part of the figure (a few per cent at 100,000 threads). Platform threads run 1,000
- * threads in both cases: 100,000 kernel threads do not fit a default machine.
+ * threads in both cases (100,000 kernel threads do not fit a default machine), and
+ * {@value #PLATFORM_TOTAL} yields in all.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -34,14 +35,16 @@ public class YieldAtScaleBenchmark {
 
     static final int TOTAL = 2_000_000;
     static final int PLATFORM_THREADS = 1_000;
+    /** Fewer: a platform thread's yield is a system call of microseconds. */
+    static final int PLATFORM_TOTAL = 100_000;
 
     @Param({"1000", "100000"})
-    public int threads;
+    public int crowd;
 
     @Benchmark
     @OperationsPerInvocation(TOTAL)
     public long green(GreenScheduler s) {
-        int n = threads;
+        int n = crowd;
         int each = TOTAL / n;
         return s.scheduler.run(() -> {
             @SuppressWarnings("unchecked")
@@ -59,7 +62,7 @@ public class YieldAtScaleBenchmark {
     @Benchmark
     @OperationsPerInvocation(TOTAL)
     public long virtual() {
-        int n = threads;
+        int n = crowd;
         int each = TOTAL / n;
         return VirtualThreads.call(() -> {
             Thread[] all = new Thread[n];
@@ -74,9 +77,9 @@ public class YieldAtScaleBenchmark {
     }
 
     @Benchmark
-    @OperationsPerInvocation(TOTAL)
+    @OperationsPerInvocation(PLATFORM_TOTAL)
     public long platform() {
-        int each = TOTAL / PLATFORM_THREADS;
+        int each = PLATFORM_TOTAL / PLATFORM_THREADS;
         Thread[] all = new Thread[PLATFORM_THREADS];
         for (int i = 0; i < PLATFORM_THREADS; i++) {
             all[i] = new Thread(() -> javaYields(each));
