@@ -286,4 +286,48 @@ class ClassRewriterTest {
         new ClassReader(classFile).accept(cn, 0);
         return cn.methods.stream().filter(m -> m.name.equals(name)).findFirst().orElseThrow();
     }
+
+    /**
+     * {@code @Suspendable static int big()}: ten ints live across each of 1,500 suspensions. The
+     * method is small; its rewrite, with a save and a restore block per call, is not.
+     */
+    private static byte[] tooLargeOnceRewritten() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Big", null, "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "big", "()I", null, null);
+        mv.visitAnnotation(Contract.SUSPENDABLE_DESC, true).visitEnd();
+        mv.visitCode();
+        for (int l = 0; l < 10; l++) {
+            mv.visitIntInsn(Opcodes.BIPUSH, l);
+            mv.visitVarInsn(Opcodes.ISTORE, l);
+        }
+        for (int call = 0; call < 1500; call++) {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, Contract.FRAME_STACK, Contract.FRAME_STACK_SUSPEND,
+                    Contract.FRAME_STACK_SUSPEND_DESC, false);
+        }
+        mv.visitInsn(Opcodes.ICONST_0);
+        for (int l = 0; l < 10; l++) {
+            mv.visitVarInsn(Opcodes.ILOAD, l);
+            mv.visitInsn(Opcodes.IADD);
+        }
+        mv.visitInsn(Opcodes.IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    @Test
+    void aMethodWhoseRewriteWouldBeTooLargeIsLeftAsItWasWithTheReasonRecordedOnIt() {
+        byte[] in = tooLargeOnceRewritten();
+        byte[][] out = new byte[1][];
+        String log = captureStderr(() -> out[0] = rewriter.rewrite(in));
+        assertTrue(log.contains("left test.Big.big() as it was: its rewritten code would exceed the JVM's limit of 64 KB"), log);
+        assertNotNull(out[0]);
+        MethodNode before = method(in, "big"), after = method(out[0], "big");
+        assertEquals(before.instructions.size(), after.instructions.size(), "the method is left as it was");
+        AnnotationNode refused = after.visibleAnnotations.stream()
+                .filter(a -> a.desc.equals(Contract.REFUSED_DESC)).findFirst().orElseThrow();
+        assertTrue(((String) refused.values.get(1)).contains("split it into smaller methods"), refused.values.toString());
+    }
 }
