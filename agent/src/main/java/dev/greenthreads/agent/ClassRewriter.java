@@ -176,7 +176,8 @@ final class ClassRewriter {
                 Log.info("rewrote " + info.name.replace('/', '.') + ": " + rewritten);
             }
         }
-        refusals.keySet().removeIf(key -> !RefusalMarks.isMarkable(key) || RefusalMarks.isMarked(cn.methods.get(indexOf(cn, key))));
+        refusals.keySet().removeIf(key -> !RefusalMarks.isMarkable(key)
+                || RefusalMarks.isMarked(cn.methods.get(indexOf(cn, key))));
         if (!refusals.isEmpty()) {
             out = RefusalMarks.apply(out, refusals);
         }
