@@ -47,7 +47,10 @@ final class ClassRewriter {
     private final Classifier classifier;
     private final AgentOptions options;
 
-    /** Counts for the offline instrumenter's summary: classes and methods made resumable or pinned, classes left for a failure. */
+    /**
+     * Counts for the offline instrumenter's summary: classes with a method changed (a class whose
+     * only change is its refusal marks is not one), methods made resumable, classes left for a failure.
+     */
     int classesRewritten, methodsRewritten, classesRefused;
 
     ClassRewriter(ClassHierarchy hierarchy, Suspendability suspendability, AgentOptions options) {
