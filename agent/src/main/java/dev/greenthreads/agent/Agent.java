@@ -1,5 +1,8 @@
 package dev.greenthreads.agent;
 
+import dev.greenthreads.agent.analysis.ClassHierarchy;
+import dev.greenthreads.agent.analysis.JdkClasses;
+import dev.greenthreads.agent.classify.Suspendability;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
@@ -25,7 +28,6 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Agent implements ClassFileTransformer {
 
     private final AgentOptions options;
-    private final Map<String, String> refusals;
     private final Set<String> referencedTargets = ConcurrentHashMap.newKeySet();
     private final Map<ClassLoader, ClassRewriter> rewriters = new WeakHashMap<>();
     /** What the rewrite cost this JVM, reported at exit under {@code trace}. */
@@ -33,9 +35,8 @@ public final class Agent implements ClassFileTransformer {
             transformNanos = new LongAdder(), transformCpuNanos = new LongAdder();
     private final ThreadMXBean threads;
 
-    private Agent(AgentOptions options, Map<String, String> refusals) {
+    private Agent(AgentOptions options) {
         this.options = options;
-        this.refusals = refusals;
         this.threads = options.trace ? ManagementFactory.getThreadMXBean() : null;
     }
 
@@ -46,7 +47,7 @@ public final class Agent implements ClassFileTransformer {
             System.setProperty("greenthreads.verify", "false");
         }
         System.setProperty("dev.greenthreads.agent", "active");
-        Agent agent = new Agent(options, refusals());
+        Agent agent = new Agent(options);
         if (options.trace) {
             Runtime.getRuntime().addShutdownHook(new Thread(agent::reportCost, "greenthreads-agent-cost"));
         }
@@ -98,22 +99,9 @@ public final class Agent implements ClassFileTransformer {
         }
     }
 
-    /** The map through which the runtime learns why a method was not rewritten (see the runtime's Refusals). */
-    @SuppressWarnings("unchecked")
-    private static Map<String, String> refusals() {
-        synchronized (System.getProperties()) {
-            Object map = System.getProperties().get(Names.REFUSALS_PROPERTY);
-            if (!(map instanceof Map)) {
-                map = new ConcurrentHashMap<String, String>();
-                System.getProperties().put(Names.REFUSALS_PROPERTY, map);
-            }
-            return (Map<String, String>) map;
-        }
-    }
-
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
-        if (loader == null || className == null || redefined != null || Suspendability.isPlatform(className)
+        if (loader == null || className == null || redefined != null || JdkClasses.contains(className)
                 || className.startsWith("dev/greenthreads/agent/")) {
             return null;
         }
@@ -152,7 +140,8 @@ public final class Agent implements ClassFileTransformer {
         synchronized (rewriters) {
             return rewriters.computeIfAbsent(loader, l -> {
                 ClassHierarchy hierarchy = new ClassHierarchy(name -> read(l, name));
-                return new ClassRewriter(hierarchy, new Suspendability(hierarchy, options, referencedTargets), options, refusals);
+                return new ClassRewriter(hierarchy,
+                        new Suspendability(hierarchy, options::included, options::excluded, referencedTargets), options);
             });
         }
     }

@@ -1,5 +1,6 @@
 package dev.greenthreads.agent;
 
+import dev.greenthreads.agent.analysis.JdkClasses;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -86,7 +87,7 @@ final class AgentOptions {
         String pkg = pattern.endsWith("/**") ? pattern.substring(0, pattern.length() - 3)
                 : pattern.endsWith("/*") ? pattern.substring(0, pattern.length() - 2)
                 : pattern.substring(0, Math.max(0, pattern.lastIndexOf('/')));
-        if (pkg.equals("java") || pkg.startsWith("java/") || Suspendability.isPlatform(pkg + "/X")) {
+        if (pkg.equals("java") || pkg.startsWith("java/") || JdkClasses.contains(pkg + "/X")) {
             throw new IllegalArgumentException("greenthreads agent option 'include=" + text + "' names JDK classes, which the"
                     + " agent never rewrites: the JDK is loaded before any agent, so a suspension can never pass through"
                     + " its methods. Name your own packages and libraries instead, and keep suspensions out of code that"

@@ -1,6 +1,17 @@
 package dev.greenthreads.agent;
 
-import dev.greenthreads.agent.ClassHierarchy.ClassInfo;
+import dev.greenthreads.agent.analysis.CannotRewrite;
+import dev.greenthreads.agent.analysis.ClassHierarchy;
+import dev.greenthreads.agent.analysis.ClassHierarchy.ClassInfo;
+import dev.greenthreads.agent.analysis.HierarchyVerifier;
+import dev.greenthreads.agent.analysis.JdkClasses;
+import dev.greenthreads.agent.classify.Classifier;
+import dev.greenthreads.agent.classify.MethodPlan;
+import dev.greenthreads.agent.classify.Suspendability;
+import dev.greenthreads.agent.emit.Pins;
+import dev.greenthreads.agent.emit.RefusalMarks;
+import dev.greenthreads.agent.emit.ResumableMethod;
+import dev.greenthreads.contract.Contract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,44 +27,39 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.Handle;
 import org.objectweb.asm.MethodTooLargeException;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
-import org.objectweb.asm.Type;
-import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.AnnotationNode;
 import org.objectweb.asm.tree.ClassNode;
-import org.objectweb.asm.tree.InvokeDynamicInsnNode;
-import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
 import org.objectweb.asm.tree.analysis.AnalyzerException;
 
 /**
- * The pipeline for one class file: decide what is suspendable ({@link Suspendability}) and what
- * can never suspend ({@link NeverSuspends}), move allocations out of the way
- * ({@link ConstructorCalls}), rewrite ({@link MethodRewriter}), write with fresh stack map
- * frames, and verify the result. Any failure leaves the class as it
- * was with one log line: the agent never breaks the application it instruments.
+ * The pipeline for one class file: plan every method ({@link Classifier}), carry out each plan
+ * ({@link ResumableMethod}, {@link Pins}), write with fresh stack map frames, verify the result,
+ * and mark what was refused ({@link RefusalMarks}). Any failure leaves the class (or the method)
+ * as it was with one log line: the agent never breaks the application it instruments.
  */
 final class ClassRewriter {
 
     private final ClassHierarchy hierarchy;
-    private final Suspendability suspendability;
+    private final Classifier classifier;
     private final AgentOptions options;
-    private final Map<String, String> refusals;
 
-    /** Counts for the offline instrumenter's summary. */
+    /**
+     * Counts for the offline instrumenter's summary: classes with a method changed (a class whose
+     * only change is its refusal marks is not one), methods made resumable, classes left for a failure.
+     */
     int classesRewritten, methodsRewritten, classesRefused;
 
-    ClassRewriter(ClassHierarchy hierarchy, Suspendability suspendability, AgentOptions options, Map<String, String> refusals) {
+    ClassRewriter(ClassHierarchy hierarchy, Suspendability suspendability, AgentOptions options) {
         this.hierarchy = hierarchy;
-        this.suspendability = suspendability;
+        this.classifier = new Classifier(suspendability, options.verify, options.trace);
         this.options = options;
-        this.refusals = refusals;
     }
 
-    /** The rewritten class file, or null to leave it as it was. Never throws. */
+    /** The class file to use instead, or null to leave it as it was. Never throws. */
     byte[] rewrite(byte[] bytes) {
         return rewrite(bytes, reason -> { });
     }
@@ -84,117 +90,102 @@ final class ClassRewriter {
         ClassNode cn = new ClassNode();
         new ClassReader(bytes).accept(cn, ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
         hierarchy.add(bytes);
-        lambdaBodies(cn);
+        classifier.lambdaBodies(cn);
     }
 
     private byte[] rewriteOrNull(byte[] bytes, Consumer<String> leftBecause) throws IOException {
         ClassInfo info = hierarchy.add(bytes);
-        if (info.alreadyRewritten || info.name.equals(Names.FRAME_STACK)
-                || info.name.startsWith("dev/greenthreads/agent/") || Suspendability.isPlatform(info.name)) {
+        if (info.alreadyRewritten || info.name.equals(Contract.FRAME_STACK)
+                || info.name.startsWith("dev/greenthreads/agent/") || JdkClasses.contains(info.name)) {
             return null;
         }
         ClassNode cn = new ClassNode();
         new ClassReader(bytes).accept(cn, ClassReader.SKIP_FRAMES);
-        Set<String> lambdaBodies = lambdaBodies(cn);
-        Set<String> neverSuspend = NeverSuspends.in(cn);
+        List<MethodPlan> plans = classifier.plan(cn, info);
 
         List<String> rewritten = new ArrayList<>();
         Map<String, MethodNode> originals = new HashMap<>();
+        Map<String, String> refusals = new LinkedHashMap<>();
         Set<MethodNode> changed = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (int m = 0; m < cn.methods.size(); m++) {
-            MethodNode method = cn.methods.get(m);
-            String key = method.name + method.desc;
-            if (neverSuspend.contains(key)) {
-                if (options.trace && suspendability.isSuspendable(info, method.name, method.desc)) {
-                    Log.info("left " + Log.method(info.name, method.name, method.desc) + " as it was: it cannot reach a suspension");
-                }
-                continue;
-            }
-            List<MethodInsnNode> sites = suspendableCalls(cn.name, method, neverSuspend);
-            boolean suspendable = suspendability.isSuspendable(info, method.name, method.desc) || lambdaBodies.contains(key);
-            boolean constructor = method.name.equals("<init>"), initialiser = method.name.equals("<clinit>");
-            boolean synchronizedMethod = (method.access & Opcodes.ACC_SYNCHRONIZED) != 0;
-            if (sites.isEmpty() && !(suspendable && options.verify && !constructor && !initialiser && !synchronizedMethod
-                    && method.instructions.size() > 0)) {
-                continue;
-            }
-            MethodRewriter rewriter = new MethodRewriter(hierarchy, info, cn.sourceFile, method, options.verify);
-            if (constructor || initialiser || synchronizedMethod) {
-                String what = constructor ? "the constructor " : initialiser ? "the static initialiser " : "the synchronized method ";
-                List<MethodInsnNode> pinned = constructor ? afterSuperCall(cn, method, sites) : sites;
-                List<String> reasons = new ArrayList<>();
-                for (MethodInsnNode call : pinned) {
-                    reasons.add(what + rewriter.where(call));
-                }
-                MethodNode backup = copy(method);
-                try {
-                    rewriter.pinOnly(pinned, reasons);
-                    if (!pinned.isEmpty()) {
-                        changed.add(method);
+        for (int m = 0; m < plans.size(); m++) {
+            MethodPlan plan = plans.get(m);
+            MethodNode method = plan.method;
+            switch (plan.action) {
+                case SKIP:
+                    if (plan.note != null) {
+                        Log.info("left " + Log.method(info.name, method.name, method.desc) + " as it was: " + plan.note);
                     }
-                } catch (CannotRewrite | AnalyzerException e) {
-                    cn.methods.set(m, backup);
+                    break;
+                case REFUSE:
+                    refusals.put(plan.key(), plan.refusal);
+                    break;
+                case PIN: {
+                    MethodNode backup = copy(method);
+                    try {
+                        Pins.pinOnly(method, plan.pinned, plan.pinReasons);
+                        if (!plan.pinned.isEmpty()) {
+                            changed.add(method);
+                        }
+                    } catch (CannotRewrite e) {
+                        cn.methods.set(m, backup);
+                    }
+                    refusals.put(plan.key(), plan.refusal);
+                    break;
                 }
-                refusals.put(info.name + "." + key, what.trim() + " cannot suspend");
-                continue;
-            }
-            if (!suspendable) {
-                MethodInsnNode first = sites.get(0);
-                refusals.put(info.name + "." + key, "it is not suspendable itself although it calls the suspendable "
-                        + first.owner.replace('/', '.') + "." + first.name + " at " + rewriter.where(first)
-                        + "; mark it @Suspendable");
-                continue;
-            }
-            Set<AbstractInsnNode> held = MonitorRegions.inside(method);
-            List<MethodInsnNode> resumable = new ArrayList<>(), pinned = new ArrayList<>();
-            List<String> reasons = new ArrayList<>();
-            for (MethodInsnNode call : sites) {
-                if (held.contains(call)) {
-                    pinned.add(call);
-                    reasons.add("a synchronized block at " + rewriter.where(call));
-                } else {
-                    resumable.add(call);
+                case REWRITE: {
+                    MethodNode backup = copy(method);
+                    try {
+                        ResumableMethod.rewrite(hierarchy, info, cn.sourceFile, method, plan.resumable, plan.pinned,
+                                plan.pinReasons, options.verify);
+                        rewritten.add(plan.key());
+                        originals.put(plan.key(), backup);
+                        changed.add(method);
+                    } catch (CannotRewrite | AnalyzerException e) {
+                        cn.methods.set(m, backup);
+                        String reason = e.getMessage();
+                        refusals.put(plan.key(), reason);
+                        Log.warn("cannot make " + Log.method(info.name, method.name, method.desc) + " resumable: " + reason
+                                + "; a suspension through it will fail");
+                    }
+                    break;
                 }
-            }
-            MethodNode backup = copy(method);
-            try {
-                rewriter.rewrite(resumable, pinned, reasons);
-                rewritten.add(key);
-                originals.put(key, backup);
-                changed.add(method);
-            } catch (CannotRewrite | AnalyzerException e) {
-                cn.methods.set(m, backup);
-                String reason = e.getMessage();
-                refusals.put(info.name + "." + key, reason);
-                Log.warn("cannot make " + Log.method(info.name, method.name, method.desc) + " resumable: " + reason
-                        + "; a suspension through it will fail");
+                default:
+                    throw new IllegalStateException(plan.toString());
             }
         }
-        if (changed.isEmpty()) {
-            return null;
-        }
-        AnnotationNode marker = new AnnotationNode(Names.INSTRUMENTED);
-        marker.values = List.of("value", rewritten);
-        if (cn.visibleAnnotations == null) {
-            cn.visibleAnnotations = new ArrayList<>();
-        }
-        cn.visibleAnnotations.add(marker);
+        byte[] out = bytes;
+        if (!changed.isEmpty()) {
+            AnnotationNode marker = new AnnotationNode(Contract.INSTRUMENTED_DESC);
+            marker.values = List.of(Contract.INSTRUMENTED_VALUE, rewritten);
+            if (cn.visibleAnnotations == null) {
+                cn.visibleAnnotations = new ArrayList<>();
+            }
+            cn.visibleAnnotations.add(marker);
 
-        byte[] out = writeLeavingTooLargeMethods(cn, bytes, changed, info, rewritten, originals);
-        Map<String, String> failures = verify(info, out, rewritten);
-        if (!failures.isEmpty()) {
-            failures.forEach((key, failure) -> leaveAsItWas(cn, info, key, "its rewrite did not verify (" + failure + ")",
-                    rewritten, originals));
-            out = write(cn, bytes, changed);
-            if (!verify(info, out, rewritten).isEmpty()) {
-                refuse(info.name, "its rewrite did not verify", leftBecause);
-                return null;
+            out = writeLeavingTooLargeMethods(cn, bytes, changed, info, rewritten, originals, refusals);
+            Map<String, String> failures = verify(info, out, rewritten);
+            if (!failures.isEmpty()) {
+                failures.forEach((key, failure) -> leaveAsItWas(cn, info, key, "its rewrite did not verify (" + failure + ")",
+                        rewritten, originals, refusals));
+                out = write(cn, bytes, changed);
+                if (!verify(info, out, rewritten).isEmpty()) {
+                    refuse(info.name, "its rewrite did not verify", leftBecause);
+                    return null;
+                }
+            }
+            classesRewritten++;
+            methodsRewritten += rewritten.size();
+            if (options.trace) {
+                Log.info("rewrote " + info.name.replace('/', '.') + ": " + rewritten);
             }
         }
-        classesRewritten++;
-        methodsRewritten += rewritten.size();
-        if (options.trace) {
-            Log.info("rewrote " + info.name.replace('/', '.') + ": " + rewritten);
+        refusals.keySet().removeIf(key -> !RefusalMarks.isMarkable(key)
+                || RefusalMarks.isMarked(cn.methods.get(indexOf(cn, key))));
+        if (!refusals.isEmpty()) {
+            out = RefusalMarks.apply(out, refusals);
+        }
+        if (out == bytes) {
+            return null;
         }
         if (options.dump != null) {
             Path file = options.dump.resolve(info.name + ".class");
@@ -204,77 +195,10 @@ final class ClassRewriter {
         return out;
     }
 
-    /** The calls in {@code method} that may suspend: none of a method of this class that never suspends. */
-    private List<MethodInsnNode> suspendableCalls(String owner, MethodNode method, Set<String> neverSuspend) {
-        List<MethodInsnNode> sites = new ArrayList<>();
-        for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
-            if (i instanceof MethodInsnNode) {
-                MethodInsnNode call = (MethodInsnNode) i;
-                if (suspendability.mayCallSuspend(call.owner, call.name, call.desc)
-                        && !(call.owner.equals(owner) && neverSuspend.contains(call.name + call.desc))) {
-                    sites.add(call);
-                }
-            }
-        }
-        return sites;
-    }
-
-    /**
-     * Methods of this class that are the bodies of lambdas or method references bound to a
-     * suspendable interface; targets in other classes are recorded for when those load.
-     */
-    private Set<String> lambdaBodies(ClassNode cn) {
-        Set<String> bodies = new HashSet<>();
-        for (MethodNode method : cn.methods) {
-            for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
-                if (!(i instanceof InvokeDynamicInsnNode)) {
-                    continue;
-                }
-                InvokeDynamicInsnNode indy = (InvokeDynamicInsnNode) i;
-                if (!indy.bsm.getOwner().equals("java/lang/invoke/LambdaMetafactory") || indy.bsmArgs.length < 3
-                        || !(indy.bsmArgs[0] instanceof Type) || !(indy.bsmArgs[1] instanceof Handle)) {
-                    continue;
-                }
-                Handle target = (Handle) indy.bsmArgs[1];
-                if (target.getName().charAt(0) == '<'
-                        || !suspendability.isSuspendableLambda(indy.desc, indy.name, (Type) indy.bsmArgs[0])) {
-                    continue;
-                }
-                if (target.getOwner().equals(cn.name)) {
-                    bodies.add(target.getName() + target.getDesc());
-                } else {
-                    suspendability.addReferencedTarget(target.getOwner(), target.getName() + target.getDesc());
-                }
-            }
-        }
-        return bodies;
-    }
-
-    /** A constructor's calls after it called super() or this(): before that, {@code this} cannot be touched. */
-    private static List<MethodInsnNode> afterSuperCall(ClassNode cn, MethodNode method, List<MethodInsnNode> sites) {
-        AbstractInsnNode superCall = null;
-        for (AbstractInsnNode i = method.instructions.getFirst(); i != null && superCall == null; i = i.getNext()) {
-            if (i.getOpcode() == Opcodes.INVOKESPECIAL && ((MethodInsnNode) i).name.equals("<init>")
-                    && (((MethodInsnNode) i).owner.equals(cn.superName) || ((MethodInsnNode) i).owner.equals(cn.name))) {
-                superCall = i;
-            }
-        }
-        List<MethodInsnNode> after = new ArrayList<>();
-        if (superCall == null) {
-            return after;
-        }
-        int from = method.instructions.indexOf(superCall);
-        for (MethodInsnNode call : sites) {
-            if (method.instructions.indexOf(call) > from) {
-                after.add(call);
-            }
-        }
-        return after;
-    }
-
     /** Writes {@code cn}, putting back as it was each rewritten method that the rewrite made too large for the JVM. */
     private byte[] writeLeavingTooLargeMethods(ClassNode cn, byte[] original, Set<MethodNode> changed, ClassInfo info,
-                                               List<String> rewritten, Map<String, MethodNode> originals) {
+                                               List<String> rewritten, Map<String, MethodNode> originals,
+                                               Map<String, String> refusals) {
         while (true) {
             try {
                 return write(cn, original, changed);
@@ -284,18 +208,18 @@ final class ClassRewriter {
                     throw e;
                 }
                 leaveAsItWas(cn, info, key, "its rewritten code would exceed the JVM's limit of 64 KB for one method;"
-                        + " split it into smaller methods", rewritten, originals);
+                        + " split it into smaller methods", rewritten, originals, refusals);
             }
         }
     }
 
     /** Puts back the original of a rewritten method, and says why. */
     private void leaveAsItWas(ClassNode cn, ClassInfo info, String key, String reason, List<String> rewritten,
-                              Map<String, MethodNode> originals) {
+                              Map<String, MethodNode> originals, Map<String, String> refusals) {
         int paren = key.indexOf('(');
         cn.methods.set(indexOf(cn, key), originals.get(key));
         rewritten.remove(key);
-        refusals.put(info.name + "." + key, reason);
+        refusals.put(key, reason);
         Log.warn("left " + Log.method(info.name, key.substring(0, paren), key.substring(paren)) + " as it was: " + reason
                 + "; a suspension through it will fail");
     }

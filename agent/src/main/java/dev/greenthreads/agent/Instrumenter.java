@@ -1,5 +1,7 @@
 package dev.greenthreads.agent;
 
+import dev.greenthreads.agent.analysis.ClassHierarchy;
+import dev.greenthreads.agent.classify.Suspendability;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -291,7 +293,7 @@ public final class Instrumenter {
             };
             ClassHierarchy hierarchy = new ClassHierarchy(lookup);
             ClassRewriter rewriter = new ClassRewriter(hierarchy,
-                    new Suspendability(hierarchy, options, ConcurrentHashMap.newKeySet()), options, new ConcurrentHashMap<>());
+                    new Suspendability(hierarchy, options::included, options::excluded, ConcurrentHashMap.newKeySet()), options);
             // Lambdas anywhere in what this version sees may make methods of the classes rewritten suspendable.
             Map<String, String> visible = new LinkedHashMap<>(base);
             for (Map<String, String> lower : versioned.headMap(version, true).values()) {
@@ -317,7 +319,7 @@ public final class Instrumenter {
                     messages.warn("left " + entry + " as it was: " + unreadableWhy);
                     continue;
                 }
-                int methodsBefore = rewriter.methodsRewritten;
+                int classesBefore = rewriter.classesRewritten, methodsBefore = rewriter.methodsRewritten;
                 String[] leftBecause = new String[1];
                 byte[] out;
                 try {
@@ -328,7 +330,7 @@ public final class Instrumenter {
                     messages.warn("left " + entry + " as it was: " + t);
                 }
                 if (out != null) {
-                    done++;
+                    done += rewriter.classesRewritten - classesBefore; // not a class that only had its refusals marked
                     methods += rewriter.methodsRewritten - methodsBefore;
                     rewritten.put(entry, out);
                 } else if (leftBecause[0] != null) {

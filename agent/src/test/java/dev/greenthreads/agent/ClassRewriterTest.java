@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.greenthreads.agent.analysis.ClassHierarchy;
+import dev.greenthreads.agent.analysis.HierarchyVerifier;
+import dev.greenthreads.agent.classify.Suspendability;
+import dev.greenthreads.contract.Contract;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.util.HashMap;
@@ -27,11 +31,10 @@ import org.objectweb.asm.tree.MethodNode;
 class ClassRewriterTest {
 
     private final Map<String, byte[]> classes = new HashMap<>();
-    private final Map<String, String> refusals = new ConcurrentHashMap<>();
     private final ClassHierarchy hierarchy = new ClassHierarchy(classes::get);
     private final AgentOptions options = AgentOptions.defaults();
     private final ClassRewriter rewriter = new ClassRewriter(hierarchy,
-            new Suspendability(hierarchy, options, ConcurrentHashMap.newKeySet()), options, refusals);
+            new Suspendability(hierarchy, options::included, options::excluded, ConcurrentHashMap.newKeySet()), options);
 
     /** {@code class Fixture { @Suspendable static int work(int x) { FrameStack.suspend(); return x + 1; } }} */
     private static byte[] fixture(int version, boolean withJsr) {
@@ -39,7 +42,7 @@ class ClassRewriterTest {
         cw.visit(version, Opcodes.ACC_PUBLIC, "test/Fixture", null, "java/lang/Object", null);
         cw.visitSource("Fixture.java", null);
         MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "work", "(I)I", null, null);
-        mv.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        mv.visitAnnotation(Contract.SUSPENDABLE_DESC, true).visitEnd();
         mv.visitCode();
         Label line = new Label();
         mv.visitLabel(line);
@@ -53,7 +56,7 @@ class ClassRewriterTest {
             mv.visitVarInsn(Opcodes.RET, 1);
             mv.visitLabel(after);
         }
-        mv.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, Contract.FRAME_STACK, Contract.FRAME_STACK_SUSPEND, Contract.FRAME_STACK_SUSPEND_DESC, false);
         mv.visitVarInsn(Opcodes.ILOAD, 0);
         mv.visitInsn(Opcodes.ICONST_1);
         mv.visitInsn(Opcodes.IADD);
@@ -83,7 +86,7 @@ class ClassRewriterTest {
         ClassNode cn = new ClassNode();
         new ClassReader(out).accept(cn, 0);
         AnnotationNode marker = cn.visibleAnnotations.stream()
-                .filter(a -> a.desc.equals(Names.INSTRUMENTED)).findFirst().orElseThrow();
+                .filter(a -> a.desc.equals(Contract.INSTRUMENTED_DESC)).findFirst().orElseThrow();
         assertEquals(java.util.List.of("value", java.util.List.of("work(I)I")), marker.values);
         assertEquals(1, rewriter.methodsRewritten);
     }
@@ -98,7 +101,7 @@ class ClassRewriterTest {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Branchy", null, "java/lang/Object", null);
         MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "make", "(Z)Ljava/lang/Object;", null, null);
-        mv.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        mv.visitAnnotation(Contract.SUSPENDABLE_DESC, true).visitEnd();
         mv.visitCode();
         Label otherwise = new Label(), join = new Label();
         mv.visitVarInsn(Opcodes.ILOAD, 0);
@@ -112,7 +115,7 @@ class ClassRewriterTest {
         mv.visitLabel(join);
         mv.visitTypeInsn(Opcodes.NEW, "java/lang/StringBuilder");
         mv.visitInsn(Opcodes.DUP);
-        mv.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, Contract.FRAME_STACK, Contract.FRAME_STACK_SUSPEND, Contract.FRAME_STACK_SUSPEND_DESC, false);
         mv.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/StringBuilder", "<init>", "()V", false);
         mv.visitInsn(Opcodes.ARETURN);
         mv.visitMaxs(0, 0);
@@ -120,13 +123,13 @@ class ClassRewriterTest {
         cw.visitEnd();
 
         byte[] out = rewriter.rewrite(cw.toByteArray());
-        assertNotNull(out, "left as it was: " + refusals);
+        assertNotNull(out, "left as it was");
         ClassNode cn = new ClassNode();
         new ClassReader(out).accept(cn, 0);
         MethodNode make = cn.methods.stream().filter(m -> m.name.equals("make")).findFirst().orElseThrow();
         int suspend = -1, allocation = -1;
         for (AbstractInsnNode i = make.instructions.getFirst(); i != null; i = i.getNext()) {
-            if (i instanceof MethodInsnNode && ((MethodInsnNode) i).name.equals(Names.SUSPEND) && suspend < 0) {
+            if (i instanceof MethodInsnNode && ((MethodInsnNode) i).name.equals(Contract.FRAME_STACK_SUSPEND) && suspend < 0) {
                 suspend = make.instructions.indexOf(i);
             } else if (i.getOpcode() == Opcodes.NEW && allocation < 0) {
                 allocation = make.instructions.indexOf(i);
@@ -141,15 +144,15 @@ class ClassRewriterTest {
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Many", null, "java/lang/Object", null);
         MethodVisitor text = cw.visitMethod(Opcodes.ACC_STATIC, "text", "()Ljava/lang/String;", null, null);
-        text.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        text.visitAnnotation(Contract.SUSPENDABLE_DESC, true).visitEnd();
         text.visitCode();
-        text.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+        text.visitMethodInsn(Opcodes.INVOKESTATIC, Contract.FRAME_STACK, Contract.FRAME_STACK_SUSPEND, Contract.FRAME_STACK_SUSPEND_DESC, false);
         text.visitLdcInsn("t");
         text.visitInsn(Opcodes.ARETURN);
         text.visitMaxs(0, 0);
         text.visitEnd();
         MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "make", "()V", null, null);
-        mv.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        mv.visitAnnotation(Contract.SUSPENDABLE_DESC, true).visitEnd();
         mv.visitCode();
         for (int i = 0; i < 4; i++) {
             mv.visitTypeInsn(Opcodes.NEW, "java/lang/StringBuilder");
@@ -170,8 +173,9 @@ class ClassRewriterTest {
         byte[] input = manyAllocations(), first = null;
         for (int run = 0; run < 20; run++) {
             ClassHierarchy fresh = new ClassHierarchy(classes::get);
-            byte[] out = new ClassRewriter(fresh, new Suspendability(fresh, options, ConcurrentHashMap.newKeySet()), options,
-                    new ConcurrentHashMap<>()).rewrite(input);
+            byte[] out = new ClassRewriter(fresh,
+                    new Suspendability(fresh, options::included, options::excluded, ConcurrentHashMap.newKeySet()), options)
+                    .rewrite(input);
             assertNotNull(out);
             if (first == null) {
                 first = out;
@@ -188,9 +192,9 @@ class ClassRewriterTest {
         ClassWriter cw = new ClassWriter(0);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Mixed", null, "java/lang/Object", null);
         MethodVisitor work = cw.visitMethod(Opcodes.ACC_STATIC, "work", "()V", null, null);
-        work.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+        work.visitAnnotation(Contract.SUSPENDABLE_DESC, true).visitEnd();
         work.visitCode();
-        work.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+        work.visitMethodInsn(Opcodes.INVOKESTATIC, Contract.FRAME_STACK, Contract.FRAME_STACK_SUSPEND, Contract.FRAME_STACK_SUSPEND_DESC, false);
         work.visitInsn(Opcodes.RETURN);
         work.visitMaxs(0, 0);
         work.visitEnd();
@@ -255,9 +259,18 @@ class ClassRewriterTest {
 
     @Test
     void aMethodWithSubroutinesIsRefusedWithTheReasonRecorded() {
-        String log = captureStderr(() -> assertNull(rewriter.rewrite(fixture(Opcodes.V1_5, true))));
+        byte[] in = fixture(Opcodes.V1_5, true);
+        byte[][] out = new byte[1][];
+        String log = captureStderr(() -> out[0] = rewriter.rewrite(in));
         assertTrue(log.contains("cannot make test.Fixture.work(int) resumable: it uses JSR/RET"), log);
-        assertTrue(refusals.get("test/Fixture.work(I)I").contains("JSR/RET"), refusals.toString());
+        assertNotNull(out[0], "the refusal is recorded on the method, in the class file");
+        MethodNode before = method(in, "work"), after = method(out[0], "work");
+        assertEquals(before.instructions.size(), after.instructions.size(), "the method is left as it was");
+        AnnotationNode refused = after.visibleAnnotations.stream()
+                .filter(a -> a.desc.equals(Contract.REFUSED_DESC)).findFirst().orElseThrow();
+        assertEquals(Contract.REFUSED_VALUE, refused.values.get(0));
+        assertTrue(((String) refused.values.get(1)).contains("JSR/RET"), refused.values.toString());
+        assertNull(rewriter.rewrite(out[0]), "marked once: a second run finds the mark and changes nothing");
     }
 
     @Test
@@ -266,5 +279,55 @@ class ClassRewriterTest {
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Plain", null, "java/lang/Object", null);
         cw.visitEnd();
         assertNull(rewriter.rewrite(cw.toByteArray()));
+    }
+
+    private static MethodNode method(byte[] classFile, String name) {
+        ClassNode cn = new ClassNode();
+        new ClassReader(classFile).accept(cn, 0);
+        return cn.methods.stream().filter(m -> m.name.equals(name)).findFirst().orElseThrow();
+    }
+
+    /**
+     * {@code @Suspendable static int big()}: ten ints live across each of 1,500 suspensions. The
+     * method is small; its rewrite, with a save and a restore block per call, is not.
+     */
+    private static byte[] tooLargeOnceRewritten() {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "test/Big", null, "java/lang/Object", null);
+        MethodVisitor mv = cw.visitMethod(Opcodes.ACC_STATIC, "big", "()I", null, null);
+        mv.visitAnnotation(Contract.SUSPENDABLE_DESC, true).visitEnd();
+        mv.visitCode();
+        for (int l = 0; l < 10; l++) {
+            mv.visitIntInsn(Opcodes.BIPUSH, l);
+            mv.visitVarInsn(Opcodes.ISTORE, l);
+        }
+        for (int call = 0; call < 1500; call++) {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, Contract.FRAME_STACK, Contract.FRAME_STACK_SUSPEND,
+                    Contract.FRAME_STACK_SUSPEND_DESC, false);
+        }
+        mv.visitInsn(Opcodes.ICONST_0);
+        for (int l = 0; l < 10; l++) {
+            mv.visitVarInsn(Opcodes.ILOAD, l);
+            mv.visitInsn(Opcodes.IADD);
+        }
+        mv.visitInsn(Opcodes.IRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+        cw.visitEnd();
+        return cw.toByteArray();
+    }
+
+    @Test
+    void aMethodWhoseRewriteWouldBeTooLargeIsLeftAsItWasWithTheReasonRecordedOnIt() {
+        byte[] in = tooLargeOnceRewritten();
+        byte[][] out = new byte[1][];
+        String log = captureStderr(() -> out[0] = rewriter.rewrite(in));
+        assertTrue(log.contains("left test.Big.big() as it was: its rewritten code would exceed the JVM's limit of 64 KB"), log);
+        assertNotNull(out[0]);
+        MethodNode before = method(in, "big"), after = method(out[0], "big");
+        assertEquals(before.instructions.size(), after.instructions.size(), "the method is left as it was");
+        AnnotationNode refused = after.visibleAnnotations.stream()
+                .filter(a -> a.desc.equals(Contract.REFUSED_DESC)).findFirst().orElseThrow();
+        assertTrue(((String) refused.values.get(1)).contains("split it into smaller methods"), refused.values.toString());
     }
 }

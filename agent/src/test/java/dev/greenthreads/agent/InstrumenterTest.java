@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.greenthreads.contract.Contract;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,11 +67,11 @@ class InstrumenterTest {
         init.visitEnd();
         MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC, "m", "()V", null, null);
         if (marked) {
-            mv.visitAnnotation(Names.SUSPENDABLE, true).visitEnd();
+            mv.visitAnnotation(Contract.SUSPENDABLE_DESC, true).visitEnd();
         }
         mv.visitCode();
         if (suspends) {
-            mv.visitMethodInsn(Opcodes.INVOKESTATIC, Names.FRAME_STACK, Names.SUSPEND, Names.SUSPEND_DESC, false);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, Contract.FRAME_STACK, Contract.FRAME_STACK_SUSPEND, Contract.FRAME_STACK_SUSPEND_DESC, false);
         }
         mv.visitInsn(Opcodes.RETURN);
         mv.visitMaxs(0, 0);
@@ -87,7 +88,7 @@ class InstrumenterTest {
         ClassNode cn = new ClassNode();
         new ClassReader(classFile).accept(cn, ClassReader.SKIP_CODE);
         return cn.visibleAnnotations != null
-                && cn.visibleAnnotations.stream().map((AnnotationNode a) -> a.desc).anyMatch(Names.INSTRUMENTED::equals);
+                && cn.visibleAnnotations.stream().map((AnnotationNode a) -> a.desc).anyMatch(Contract.INSTRUMENTED_DESC::equals);
     }
 
     private static final String MANIFEST = "Manifest-Version: 1.0\r\nMulti-Release: true\r\n\r\n";

@@ -185,4 +185,37 @@ class RefusalTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, Driver::pause);
         assertTrue(e.getMessage().contains("only a green thread can suspend"), e.getMessage());
     }
+
+    /** The classes below whose static initialiser ran. */
+    private static final List<String> INITIALISED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A method the agent would have marked; never called, and its class never initialised. */
+    static final class MarkedByTheAgent {
+        static {
+            INITIALISED.add("MarkedByTheAgent");
+        }
+
+        @Refused("it was marked for this test")
+        static void refused(int unused) {
+        }
+
+        static void notRefused() {
+        }
+    }
+
+    @Test
+    void theReasonIsReadFromTheRefusedMethodWithoutInitialisingItsClass() {
+        String target = "dev/greenthreads/internal/continuation/RefusalTest$MarkedByTheAgent.refused";
+        assertEquals("it was marked for this test", Refusals.reasonFor(target, null));
+        assertEquals("it was marked for this test", Refusals.reasonFor(target, "refused(I)V"));
+        assertEquals(null, Refusals.reasonFor(target, "refused(J)V"), "another overload has no reason");
+        assertEquals(List.of(), INITIALISED);
+    }
+
+    @Test
+    void aMethodWithoutTheMarkOrAClassTheCallSiteCannotFindHasNoReason() {
+        assertEquals(null, Refusals.reasonFor("dev/greenthreads/internal/continuation/RefusalTest$MarkedByTheAgent.notRefused", null));
+        assertEquals(null, Refusals.reasonFor("com/example/Missing.method", null));
+        assertEquals(List.of(), INITIALISED);
+    }
 }

@@ -1,4 +1,4 @@
-package dev.greenthreads.agent;
+package dev.greenthreads.agent.analysis;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,13 +13,13 @@ import org.objectweb.asm.tree.TableSwitchInsnNode;
 import org.objectweb.asm.tree.TryCatchBlockNode;
 
 /** Where control goes after an instruction, by instruction index: the graph the analyses walk. */
-final class ControlFlow {
+public final class ControlFlow {
 
     private ControlFlow() {
     }
 
     /** Jump targets and the fall-through of the instruction at {@code at}. */
-    static List<Integer> normalSuccessors(InsnList insns, int at) {
+    public static List<Integer> normalSuccessors(InsnList insns, int at) {
         List<Integer> next = new ArrayList<>(2);
         AbstractInsnNode insn = insns.get(at);
         int op = insn.getOpcode();
@@ -45,7 +45,7 @@ final class ControlFlow {
     }
 
     /** Every instruction's successors, {@link #handlers} included, by instruction index. */
-    static int[][] successors(MethodNode method) {
+    public static int[][] successors(MethodNode method) {
         InsnList insns = method.instructions;
         int n = insns.size();
         int[][] handlers = allHandlers(method);
@@ -89,7 +89,7 @@ final class ControlFlow {
      * and a catch-all ends the search: an exception inside a synchronized block reaches outer
      * handlers only through javac's catch-all, which releases the monitor first.
      */
-    static List<Integer> handlers(MethodNode method, int at) {
+    public static List<Integer> handlers(MethodNode method, int at) {
         InsnList insns = method.instructions;
         List<Integer> handlers = new ArrayList<>(1);
         for (TryCatchBlockNode tcb : method.tryCatchBlocks) {

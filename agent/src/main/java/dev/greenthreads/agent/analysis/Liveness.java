@@ -1,4 +1,4 @@
-package dev.greenthreads.agent;
+package dev.greenthreads.agent.analysis;
 
 import java.util.BitSet;
 import org.objectweb.asm.Opcodes;
@@ -14,10 +14,10 @@ import org.objectweb.asm.tree.VarInsnNode;
  * may throw into a handler that reads a local).
  *
  * <p>It runs once per rewritten method at load time, so the sets are rows of one {@code long[]}
- * (one word per 64 locals) and the graph is int arrays: with {@code BitSet}s and boxed lists it
- * was a tenth of the agent's transform time in benchmarks' LoadTime.
+ * (one word per 64 locals) and the graph is int arrays, not {@code BitSet}s and boxed lists:
+ * benchmarks' {@code LoadTime} shows the difference.
  */
-final class Liveness {
+public final class Liveness {
 
     private final long[] liveOut;
     private final int words;
@@ -28,12 +28,12 @@ final class Liveness {
     }
 
     /** The locals live after {@code insn} executes. */
-    BitSet after(InsnList insns, AbstractInsnNode insn) {
+    public BitSet after(InsnList insns, AbstractInsnNode insn) {
         int at = insns.indexOf(insn) * words;
         return BitSet.valueOf(java.util.Arrays.copyOfRange(liveOut, at, at + words));
     }
 
-    static Liveness of(MethodNode method) {
+    public static Liveness of(MethodNode method) {
         InsnList insns = method.instructions;
         int n = insns.size();
         AbstractInsnNode[] code = insns.toArray();

@@ -1,5 +1,6 @@
-package dev.greenthreads.agent;
+package dev.greenthreads.agent.analysis;
 
+import dev.greenthreads.contract.Contract;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,18 +16,18 @@ import org.objectweb.asm.Opcodes;
  * them: supertypes, whether they are interfaces, and which methods are marked. Loading a class
  * from inside a transformer could run its initialiser or deadlock, so nothing here does.
  */
-final class ClassHierarchy {
+public final class ClassHierarchy {
 
     /** The header of one class file. */
-    static final class ClassInfo {
-        final String name;
-        final String superName;
-        final String[] interfaces;
-        final int access;
-        final boolean markedType;
-        final boolean alreadyRewritten;
+    public static final class ClassInfo {
+        public final String name;
+        public final String superName;
+        public final String[] interfaces;
+        public final int access;
+        public final boolean markedType;
+        public final boolean alreadyRewritten;
         /** name+desc → the method's access flags, plus {@link #MARKED} when it carries {@code @Suspendable}. */
-        final Map<String, Integer> methods;
+        public final Map<String, Integer> methods;
 
         ClassInfo(String name, String superName, String[] interfaces, int access, boolean markedType,
                   boolean alreadyRewritten, Map<String, Integer> methods) {
@@ -40,17 +41,17 @@ final class ClassHierarchy {
         }
 
         /** The method declared here, or null. */
-        Integer method(String nameAndDesc) {
+        public Integer method(String nameAndDesc) {
             return methods.get(nameAndDesc);
         }
 
-        boolean isInterface() {
+        public boolean isInterface() {
             return (access & Opcodes.ACC_INTERFACE) != 0;
         }
     }
 
     /** Bit set in {@link ClassInfo#methods} for a method that carries {@code @Suspendable}. */
-    static final int MARKED = 1 << 30;
+    public static final int MARKED = 1 << 30;
 
     private static final ClassInfo MISSING = new ClassInfo("", null, new String[0], 0, false, false, Map.of());
 
@@ -58,12 +59,12 @@ final class ClassHierarchy {
     private final Map<String, ClassInfo> cache = new ConcurrentHashMap<>();
 
     /** @param classFiles internal name → class file bytes, or null when there is no such class */
-    ClassHierarchy(Function<String, byte[]> classFiles) {
+    public ClassHierarchy(Function<String, byte[]> classFiles) {
         this.classFiles = classFiles;
     }
 
     /** The class, or null when its class file cannot be found. */
-    ClassInfo get(String internalName) {
+    public ClassInfo get(String internalName) {
         if (internalName == null || internalName.startsWith("[")) {
             return null;
         }
@@ -82,7 +83,7 @@ final class ClassHierarchy {
     }
 
     /** Records a class whose bytes are at hand (the one being rewritten). */
-    ClassInfo add(byte[] bytes) {
+    public ClassInfo add(byte[] bytes) {
         ClassInfo info = read(bytes);
         cache.put(info.name, info);
         return info;
@@ -95,9 +96,9 @@ final class ClassHierarchy {
         reader.accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
             public AnnotationVisitor visitAnnotation(String descriptor, boolean visible) {
-                if (descriptor.equals(Names.SUSPENDABLE)) {
+                if (descriptor.equals(Contract.SUSPENDABLE_DESC)) {
                     flags[0] = true;
-                } else if (descriptor.equals(Names.INSTRUMENTED)) {
+                } else if (descriptor.equals(Contract.INSTRUMENTED_DESC)) {
                     flags[1] = true;
                 }
                 return null;
@@ -110,7 +111,7 @@ final class ClassHierarchy {
                 return new MethodVisitor(Opcodes.ASM9) {
                     @Override
                     public AnnotationVisitor visitAnnotation(String desc, boolean visible) {
-                        if (desc.equals(Names.SUSPENDABLE)) {
+                        if (desc.equals(Contract.SUSPENDABLE_DESC)) {
                             methods.put(key, access | MARKED);
                         }
                         return null;
@@ -123,7 +124,7 @@ final class ClassHierarchy {
     }
 
     /** Whether {@code type} is {@code ancestor} or extends or implements it. Unknown classes answer false. */
-    boolean isSubtype(String type, String ancestor) {
+    public boolean isSubtype(String type, String ancestor) {
         if (type == null) {
             return false;
         }
@@ -146,7 +147,7 @@ final class ClassHierarchy {
     }
 
     /** The nearest common superclass, for stack map frames; java/lang/Object when unknown. */
-    String commonSuperClass(String a, String b) {
+    public String commonSuperClass(String a, String b) {
         if (isSubtype(b, a)) {
             return a;
         }

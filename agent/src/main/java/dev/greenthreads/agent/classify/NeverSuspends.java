@@ -1,5 +1,6 @@
-package dev.greenthreads.agent;
+package dev.greenthreads.agent.classify;
 
+import dev.greenthreads.agent.analysis.JdkClasses;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -14,7 +15,7 @@ import org.objectweb.asm.tree.MethodNode;
 
 /**
  * Finds the methods of a class that can never reach a suspension, whatever they are marked: a
- * pass between {@link Suspendability} and the rewrite. Such a method, and every call of it from
+ * pass after {@link Suspendability}, before the plan. Such a method, and every call of it from
  * its own class, is left as javac wrote it: rewriting would cost an entry check and a status
  * check after each call and could never resume anything. Recursive helpers and leaves of a
  * {@code @Suspendable} class are the common case ({@code fib} calling only itself).
@@ -27,13 +28,13 @@ import org.objectweb.asm.tree.MethodNode;
  * methods from other classes are still treated as suspendable (one status check each): the
  * analysis reads one class at a time, so what it proves holds whichever class loads first.
  */
-final class NeverSuspends {
+public final class NeverSuspends {
 
     private NeverSuspends() {
     }
 
     /** "name desc" of the methods of {@code cn} that can never reach a suspension. */
-    static Set<String> in(ClassNode cn) {
+    public static Set<String> in(ClassNode cn) {
         Map<String, MethodNode> candidates = new HashMap<>();
         boolean finalClass = (cn.access & Opcodes.ACC_FINAL) != 0;
         for (MethodNode method : cn.methods) {
@@ -55,7 +56,7 @@ final class NeverSuspends {
             if (i instanceof MethodInsnNode) {
                 MethodInsnNode call = (MethodInsnNode) i;
                 boolean own = call.owner.equals(owner) && never.contains(call.name + call.desc);
-                if (!own && !cannotCallBack(call)) {
+                if (!own && !JdkClasses.cannotCallBack(call)) {
                     return false;
                 }
             } else if (i instanceof InvokeDynamicInsnNode && !harmless((InvokeDynamicInsnNode) i)) {
@@ -65,31 +66,10 @@ final class NeverSuspends {
         return true;
     }
 
-    /** A JDK method that runs no application code: no receiver or argument of a type the application could implement. */
-    static boolean cannotCallBack(MethodInsnNode call) {
-        if (!Suspendability.isPlatform(call.owner) || call.name.charAt(0) == '<' && !call.owner.equals("java/lang/StringBuilder")) {
-            return false;
-        }
-        boolean sealedReceiver = call.getOpcode() == Opcodes.INVOKESTATIC
-                || call.owner.equals("java/lang/String") || call.owner.equals("java/lang/StringBuilder");
-        return sealedReceiver && inertTypes(Type.getArgumentTypes(call.desc));
-    }
-
     /** Creating a lambda runs nothing; concatenating primitives and strings calls no toString of ours. */
     private static boolean harmless(InvokeDynamicInsnNode indy) {
         String factory = indy.bsm.getOwner();
         return factory.equals("java/lang/invoke/LambdaMetafactory")
-                || factory.equals("java/lang/invoke/StringConcatFactory") && inertTypes(Type.getArgumentTypes(indy.desc));
-    }
-
-    private static boolean inertTypes(Type[] types) {
-        for (Type t : types) {
-            boolean inert = t.getSort() < Type.ARRAY || t.getDescriptor().equals("Ljava/lang/String;")
-                    || t.getSort() == Type.ARRAY && t.getDimensions() == 1 && t.getElementType().getSort() < Type.ARRAY;
-            if (!inert) {
-                return false;
-            }
-        }
-        return true;
+                || factory.equals("java/lang/invoke/StringConcatFactory") && JdkClasses.inert(Type.getArgumentTypes(indy.desc));
     }
 }

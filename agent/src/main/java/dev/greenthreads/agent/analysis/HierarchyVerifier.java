@@ -1,6 +1,6 @@
-package dev.greenthreads.agent;
+package dev.greenthreads.agent.analysis;
 
-import dev.greenthreads.agent.ClassHierarchy.ClassInfo;
+import dev.greenthreads.agent.analysis.ClassHierarchy.ClassInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -34,13 +34,13 @@ import org.objectweb.asm.tree.analysis.SimpleVerifier;
  * of its constructor, after which every copy of it is initialised. ASM's own verifier types it
  * as initialised, which let a rewrite that saved one across a suspension pass unnoticed.
  */
-final class HierarchyVerifier extends SimpleVerifier {
+public final class HierarchyVerifier extends SimpleVerifier {
 
     private static final Type OBJECT = Type.getObjectType("java/lang/Object");
 
     /** The JVM's {@code uninitialized(origin)}: the object made by one NEW, before its constructor ran. */
-    static final class Uninitialised extends BasicValue {
-        final TypeInsnNode origin;
+    public static final class Uninitialised extends BasicValue {
+        public final TypeInsnNode origin;
 
         private Uninitialised(TypeInsnNode origin) {
             super(Type.getObjectType(origin.desc));
@@ -63,7 +63,7 @@ final class HierarchyVerifier extends SimpleVerifier {
     /** Within {@link #merge}: an interface is a supertype only of what implements it. */
     private boolean merging;
 
-    HierarchyVerifier(ClassHierarchy hierarchy, ClassInfo current) {
+    public HierarchyVerifier(ClassHierarchy hierarchy, ClassInfo current) {
         super(Opcodes.ASM9, Type.getObjectType(current.name),
                 current.superName == null ? null : Type.getObjectType(current.superName),
                 interfaces(current), current.isInterface());
@@ -71,7 +71,7 @@ final class HierarchyVerifier extends SimpleVerifier {
     }
 
     /** The frame before each instruction of {@code method} (null where unreachable). */
-    Frame<BasicValue>[] analyze(String owner, MethodNode method) throws AnalyzerException {
+    public Frame<BasicValue>[] analyze(String owner, MethodNode method) throws AnalyzerException {
         allocations.clear();
         return new Analyzer<>(this) {
             @Override

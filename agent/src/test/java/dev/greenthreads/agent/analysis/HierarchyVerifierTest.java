@@ -1,4 +1,4 @@
-package dev.greenthreads.agent;
+package dev.greenthreads.agent.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,6 +1,8 @@
-package dev.greenthreads.agent;
+package dev.greenthreads.agent.emit;
 
-import dev.greenthreads.agent.HierarchyVerifier.Uninitialised;
+import dev.greenthreads.agent.analysis.CannotRewrite;
+import dev.greenthreads.agent.analysis.HierarchyVerifier;
+import dev.greenthreads.agent.analysis.HierarchyVerifier.Uninitialised;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

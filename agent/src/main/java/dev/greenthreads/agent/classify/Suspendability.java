@@ -1,15 +1,18 @@
-package dev.greenthreads.agent;
+package dev.greenthreads.agent.classify;
 
-import dev.greenthreads.agent.ClassHierarchy.ClassInfo;
+import dev.greenthreads.agent.analysis.ClassHierarchy;
+import dev.greenthreads.agent.analysis.ClassHierarchy.ClassInfo;
+import dev.greenthreads.agent.analysis.JdkClasses;
+import dev.greenthreads.contract.Contract;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
+import java.util.function.Predicate;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 
 /**
- * Decides what is suspendable: the first pass of the pipeline.
+ * Decides what is suspendable.
  *
  * <p>A method is suspendable when it carries {@code @Suspendable}, its class does, its class is
  * in a package named by {@code include=}, it implements {@code SuspendableRunnable.run} or
@@ -19,38 +22,44 @@ import org.objectweb.asm.Type;
  * named owner, is suspendable: over-approximating costs a field read and a branch;
  * under-approximating is caught by verification at run time.
  */
-final class Suspendability {
+public final class Suspendability {
 
     private final ClassHierarchy hierarchy;
-    private final AgentOptions options;
+    private final Predicate<String> included, excluded;
     /** "owner.name(desc)" of method-reference targets found in other classes' lambdas. */
     private final Set<String> referencedTargets;
     private final Map<String, Boolean> cache = new ConcurrentHashMap<>();
 
-    /** @param referencedTargets shared by every class loader's instance: a lambda may name a method of a parent loader's class */
-    Suspendability(ClassHierarchy hierarchy, AgentOptions options, Set<String> referencedTargets) {
+    /**
+     * @param included          the classes {@code include=} names: every method suspendable
+     * @param excluded          the classes {@code exclude=} names: never suspendable
+     * @param referencedTargets shared by every class loader's instance: a lambda may name a method of a parent loader's class
+     */
+    public Suspendability(ClassHierarchy hierarchy, Predicate<String> included, Predicate<String> excluded,
+                          Set<String> referencedTargets) {
         this.hierarchy = hierarchy;
-        this.options = options;
+        this.included = included;
+        this.excluded = excluded;
         this.referencedTargets = referencedTargets;
     }
 
     /** A method reference to {@code owner.nameAndDesc} is bound to a suspendable interface. */
-    void addReferencedTarget(String owner, String nameAndDesc) {
+    public void addReferencedTarget(String owner, String nameAndDesc) {
         if (referencedTargets.add(owner + "." + nameAndDesc)) {
             cache.clear();
         }
     }
 
-    boolean isReferencedTarget(String owner, String nameAndDesc) {
+    public boolean isReferencedTarget(String owner, String nameAndDesc) {
         return referencedTargets.contains(owner + "." + nameAndDesc);
     }
 
     /** Whether a call of {@code owner.name desc} may suspend. */
-    boolean mayCallSuspend(String owner, String name, String desc) {
-        if (owner.equals(Names.FRAME_STACK)) {
-            return name.equals(Names.SUSPEND) && desc.equals(Names.SUSPEND_DESC);
+    public boolean mayCallSuspend(String owner, String name, String desc) {
+        if (owner.equals(Contract.FRAME_STACK)) {
+            return name.equals(Contract.FRAME_STACK_SUSPEND) && desc.equals(Contract.FRAME_STACK_SUSPEND_DESC);
         }
-        if (name.charAt(0) == '<' || owner.charAt(0) == '[' || isPlatform(owner)) {
+        if (name.charAt(0) == '<' || owner.charAt(0) == '[' || JdkClasses.contains(owner)) {
             return false;
         }
         String key = owner + "." + name + desc;
@@ -63,7 +72,7 @@ final class Suspendability {
     }
 
     /** Whether the method {@code name desc} declared in {@code info} is suspendable. */
-    boolean isSuspendable(ClassInfo info, String name, String desc) {
+    public boolean isSuspendable(ClassInfo info, String name, String desc) {
         if (name.charAt(0) == '<') {
             return false;
         }
@@ -71,31 +80,14 @@ final class Suspendability {
         if (access == null) {
             return false;
         }
-        if ((access & ClassHierarchy.MARKED) != 0 || info.markedType || options.included(info.name)
+        if ((access & ClassHierarchy.MARKED) != 0 || info.markedType || included.test(info.name)
                 || isRoot(info.name, name, desc) || isReferencedTarget(info.name, name + desc)) {
-            return !options.excluded(info.name);
+            return !excluded.test(info.name);
         }
         if ((access & (Opcodes.ACC_STATIC | Opcodes.ACC_PRIVATE)) != 0) {
             return false;
         }
         return overridesSuspendable(info, name, desc);
-    }
-
-    /**
-     * The packages of the JDK running the agent, in internal form: those of the boot layer's
-     * modules that the boot or platform loader defines. By name alone, {@code com/sun/} would
-     * also take in libraries such as JNA and the JAXB and Jakarta Mail implementations.
-     */
-    private static final Set<String> JDK_PACKAGES = ModuleLayer.boot().modules().stream()
-            .filter(m -> m.getClassLoader() == null || m.getClassLoader() == ClassLoader.getPlatformClassLoader())
-            .flatMap(m -> m.getPackages().stream())
-            .map(p -> p.replace('.', '/'))
-            .collect(Collectors.toUnmodifiableSet());
-
-    /** JDK classes are never rewritten, so calls of them never suspend. */
-    static boolean isPlatform(String internalName) {
-        int slash = internalName.lastIndexOf('/');
-        return slash > 0 && JDK_PACKAGES.contains(internalName.substring(0, slash));
     }
 
     private boolean resolves(String owner, String name, String desc) {
@@ -104,7 +96,7 @@ final class Suspendability {
         }
         ClassInfo info = hierarchy.get(owner);
         if (info == null) {
-            return options.included(owner);
+            return included.test(owner);
         }
         if (info.method(name + desc) != null) {
             return isSuspendable(info, name, desc);
@@ -136,7 +128,7 @@ final class Suspendability {
     }
 
     private boolean supertypeDeclares(String type, String name, String params) {
-        if (type == null || isPlatform(type)) {
+        if (type == null || JdkClasses.contains(type)) {
             return false;
         }
         if (isRoot(type, name, params + "V") || isRoot(type, name, params + "Ljava/lang/Object;")) {
@@ -156,12 +148,14 @@ final class Suspendability {
 
     /** The runtime's functional interfaces, suspendable by definition. */
     private static boolean isRoot(String owner, String name, String desc) {
-        return owner.equals(Names.SUSPENDABLE_RUNNABLE) && name.equals("run") && desc.equals("()V")
-                || owner.equals(Names.SUSPENDABLE_CALLABLE) && name.equals("call") && desc.equals("()Ljava/lang/Object;");
+        return owner.equals(Contract.SUSPENDABLE_RUNNABLE) && name.equals(Contract.SUSPENDABLE_RUNNABLE_RUN)
+                        && desc.equals(Contract.SUSPENDABLE_RUNNABLE_RUN_DESC)
+                || owner.equals(Contract.SUSPENDABLE_CALLABLE) && name.equals(Contract.SUSPENDABLE_CALLABLE_CALL)
+                        && desc.equals(Contract.SUSPENDABLE_CALLABLE_CALL_DESC);
     }
 
     /** The suspendable interface a lambda indy produces, or null: its SAM is suspendable. */
-    boolean isSuspendableLambda(String indyDesc, String samName, Type samType) {
+    public boolean isSuspendableLambda(String indyDesc, String samName, Type samType) {
         Type iface = Type.getReturnType(indyDesc);
         return iface.getSort() == Type.OBJECT && mayCallSuspend(iface.getInternalName(), samName, samType.getDescriptor());
     }

@@ -1,4 +1,4 @@
-package dev.greenthreads.agent;
+package dev.greenthreads.agent.analysis;
 
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -9,12 +9,12 @@ import org.objectweb.asm.tree.InsnList;
 import org.objectweb.asm.tree.MethodNode;
 
 /** The instructions of a method that run while it holds a monitor ({@code synchronized} blocks). */
-final class MonitorRegions {
+public final class MonitorRegions {
 
     private MonitorRegions() {
     }
 
-    static Set<AbstractInsnNode> inside(MethodNode method) {
+    public static Set<AbstractInsnNode> inside(MethodNode method) {
         InsnList insns = method.instructions;
         boolean any = false;
         for (AbstractInsnNode i = insns.getFirst(); i != null; i = i.getNext()) {

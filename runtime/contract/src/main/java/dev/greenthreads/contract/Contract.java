@@ -1,0 +1,155 @@
+package dev.greenthreads.contract;
+
+/**
+ * The runtime's types and members that the agent writes into rewritten class files, in
+ * internal form. A type is a {@link RuntimeType} constant {@code T} (its internal name) with
+ * {@code T_DESC}, its field descriptor; a member is a {@link Member} constant {@code T_M} (its
+ * name) with {@code T_M_DESC}, a method descriptor when it starts with '(', else a field's.
+ *
+ * <p>Flat, in one top-level class, so that javac leaves no trace of it where the constants are
+ * used: a nested class would be named in the user's {@code InnerClasses} attribute.
+ */
+public final class Contract {
+
+    private Contract() {
+    }
+
+    /** {@code @Suspendable}, on a method or a type. */
+    @RuntimeType
+    public static final String SUSPENDABLE = "dev/greenthreads/Suspendable";
+    public static final String SUSPENDABLE_DESC = "L" + SUSPENDABLE + ";";
+
+    /** A functional interface whose single method is suspendable by definition. */
+    @RuntimeType
+    public static final String SUSPENDABLE_RUNNABLE = "dev/greenthreads/SuspendableRunnable";
+    public static final String SUSPENDABLE_RUNNABLE_DESC = "L" + SUSPENDABLE_RUNNABLE + ";";
+
+    @Member(of = "SUSPENDABLE_RUNNABLE")
+    public static final String SUSPENDABLE_RUNNABLE_RUN = "run";
+    public static final String SUSPENDABLE_RUNNABLE_RUN_DESC = "()V";
+
+    /** A functional interface whose single method is suspendable by definition. */
+    @RuntimeType
+    public static final String SUSPENDABLE_CALLABLE = "dev/greenthreads/SuspendableCallable";
+    public static final String SUSPENDABLE_CALLABLE_DESC = "L" + SUSPENDABLE_CALLABLE + ";";
+
+    @Member(of = "SUSPENDABLE_CALLABLE")
+    public static final String SUSPENDABLE_CALLABLE_CALL = "call";
+    public static final String SUSPENDABLE_CALLABLE_CALL_DESC = "()Ljava/lang/Object;";
+
+    /** On every class the agent rewrote: the rewritten methods' "name(desc)". */
+    @RuntimeType
+    public static final String INSTRUMENTED = "dev/greenthreads/internal/continuation/Instrumented";
+    public static final String INSTRUMENTED_DESC = "L" + INSTRUMENTED + ";";
+
+    @Member(of = "INSTRUMENTED")
+    public static final String INSTRUMENTED_VALUE = "value";
+    public static final String INSTRUMENTED_VALUE_DESC = "()[Ljava/lang/String;";
+
+    /** On a method the agent left as it was although a suspension may reach it: why, for the runtime's messages. */
+    @RuntimeType
+    public static final String REFUSED = "dev/greenthreads/internal/continuation/Refused";
+    public static final String REFUSED_DESC = "L" + REFUSED + ";";
+
+    @Member(of = "REFUSED")
+    public static final String REFUSED_VALUE = "value";
+    public static final String REFUSED_VALUE_DESC = "()Ljava/lang/String;";
+
+    /** A carrier's frame stack: what rewritten code calls to save and restore its frames. */
+    @RuntimeType
+    public static final String FRAME_STACK = "dev/greenthreads/internal/continuation/FrameStack";
+    public static final String FRAME_STACK_DESC = "L" + FRAME_STACK + ";";
+
+    /** The frame stack of the running green thread's carrier. */
+    @Member(of = "FRAME_STACK", isStatic = true)
+    public static final String FRAME_STACK_CURRENT = "current";
+    public static final String FRAME_STACK_CURRENT_DESC = "()" + FRAME_STACK_DESC;
+
+    /** The one primitive suspension: a call of it is a suspendable call site. */
+    @Member(of = "FRAME_STACK", isStatic = true)
+    public static final String FRAME_STACK_SUSPEND = "suspend";
+    public static final String FRAME_STACK_SUSPEND_DESC = "()V";
+
+    /**
+     * Read on entry and after each suspendable call, and tested against zero ({@code IFEQ},
+     * {@code IFNE}): running normally must be {@link #FRAME_STACK_RUNNING}.
+     */
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_STATUS = "status";
+    public static final String FRAME_STACK_STATUS_DESC = "I";
+
+    /** {@code FrameStack.RUNNING}: not a member rewritten code names, but a value it relies on. */
+    public static final int FRAME_STACK_RUNNING = 0;
+
+    /** enter(self): the resume point of the frame being restored. */
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_ENTER = "enter";
+    public static final String FRAME_STACK_ENTER_DESC = "(Ljava/lang/String;)I";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_FRAME_INDEX = "frameIndex";
+    public static final String FRAME_STACK_FRAME_INDEX_DESC = "()I";
+
+    /** save(pc, primitive slots, references, self, callee, site, target). */
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_SAVE = "save";
+    public static final String FRAME_STACK_SAVE_DESC = "(IIILjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V";
+
+    /** keep(frame index, callee, site, target). */
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_KEEP = "keep";
+    public static final String FRAME_STACK_KEEP_DESC = "(ILjava/lang/String;Ljava/lang/String;Ljava/lang/String;)V";
+
+    /** passedThrough(site, target): the exception rewritten code throws. */
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_PASSED_THROUGH = "passedThrough";
+    public static final String FRAME_STACK_PASSED_THROUGH_DESC = "(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/RuntimeException;";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_PIN = "pin";
+    public static final String FRAME_STACK_PIN_DESC = "(Ljava/lang/String;)V";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_UNPIN = "unpin";
+    public static final String FRAME_STACK_UNPIN_DESC = "()V";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_PUSH_INT = "pushInt";
+    public static final String FRAME_STACK_PUSH_INT_DESC = "(I)V";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_PUSH_FLOAT = "pushFloat";
+    public static final String FRAME_STACK_PUSH_FLOAT_DESC = "(F)V";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_PUSH_LONG = "pushLong";
+    public static final String FRAME_STACK_PUSH_LONG_DESC = "(J)V";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_PUSH_DOUBLE = "pushDouble";
+    public static final String FRAME_STACK_PUSH_DOUBLE_DESC = "(D)V";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_PUSH_REF = "pushRef";
+    public static final String FRAME_STACK_PUSH_REF_DESC = "(Ljava/lang/Object;)V";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_POP_INT = "popInt";
+    public static final String FRAME_STACK_POP_INT_DESC = "()I";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_POP_FLOAT = "popFloat";
+    public static final String FRAME_STACK_POP_FLOAT_DESC = "()F";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_POP_LONG = "popLong";
+    public static final String FRAME_STACK_POP_LONG_DESC = "()J";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_POP_DOUBLE = "popDouble";
+    public static final String FRAME_STACK_POP_DOUBLE_DESC = "()D";
+
+    @Member(of = "FRAME_STACK")
+    public static final String FRAME_STACK_POP_REF = "popRef";
+    public static final String FRAME_STACK_POP_REF_DESC = "()Ljava/lang/Object;";
+}
