@@ -1,6 +1,7 @@
 package dev.greenthreads.internal.scheduler;
 
 import dev.greenthreads.GreenCancelledException;
+import dev.greenthreads.GreenDeadlockException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.SuspendableCallable;
 import dev.greenthreads.SuspendableRunnable;
@@ -176,12 +177,24 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         }
         result = value;
         outcome = how;
+        Object held = heldMutexes();
         state = TERMINATED;
         wakeJoiners();
         if (how == ENDED_FAILED && setFlag(FAILED)) {
             dispatcher.uncaught(this, error);
         }
+        if (held != null) {
+            dispatcher.uncaught(this, endedHolding(held));
+        }
         dispatcher.terminated(this);
+    }
+
+    /** What reports a thread that ended holding {@code mutex}: one line, so no stack trace. */
+    private GreenDeadlockException endedHolding(Object mutex) {
+        GreenDeadlockException e = new GreenDeadlockException(describe() + " ended holding mutex " + WaitsFor.name(mutex)
+                + ": nobody can unlock it now, and whoever locks it waits for ever (unlock in a finally block)");
+        e.setStackTrace(new StackTraceElement[0]);
+        return e;
     }
 
     public boolean isTerminated() {
@@ -265,6 +278,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     @Suspendable
     void park(boolean timed, long deadline) {
         if (permit != 0 && (int) PERMIT.getAndSet(this, 0) != 0) {
+            parkReturned();
             return;
         }
         this.timed = timed;
@@ -273,6 +287,15 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         state = PARKING;
         FrameStack.suspend();
         permit = 0; // consumed by the wake-up that resumed us (or stale)
+        parkReturned();
+    }
+
+    /** A deadlock's closer may have woken us for the site of our wait: see {@link WaitsFor}. */
+    private void parkReturned() {
+        WaitsFor w = waitsFor;
+        if (w != null) {
+            w.parkReturned();
+        }
     }
 
     @Override
@@ -336,12 +359,24 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     // ------------------------------------------------------------------------------------
     // Join
 
-    private static final class JoinWaiter {
+    /** A joiner, and its edge of the wait-for graph: the joined thread holds itself until it ends. */
+    private final class JoinWaiter extends WaitsFor {
         final Strand strand;
         JoinWaiter next;
 
         JoinWaiter(Strand strand) {
+            super(strand);
             this.strand = strand;
+        }
+
+        @Override
+        protected Strand holder() {
+            return state != TERMINATED ? GreenStrand.this : null;
+        }
+
+        @Override
+        protected String describe(Strand holder) {
+            return holder.describe() + " to end";
         }
     }
 
@@ -357,27 +392,40 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             return true;
         }
         JoinWaiter w = new JoinWaiter(Strand.current());
-        if (!addJoiner(w)) {
-            return true;
+        if (!bounded) {
+            w.begin();
+            w.check(JOIN_CYCLE_REMEDY);
         }
-        for (;;) {
-            if (state == TERMINATED) {
+        try {
+            if (!addJoiner(w)) {
                 return true;
             }
-            if (Strand.cancelRequested()) {
-                removeJoiner(w);
-                Strand.testCancel();
+            for (;;) {
+                if (state == TERMINATED) {
+                    return true;
+                }
+                if (Strand.cancelRequested()) {
+                    removeJoiner(w);
+                    Strand.testCancel();
+                }
+                if (!bounded) {
+                    Strand.park();
+                } else if (until - Strand.nanoTime() > 0) {
+                    Strand.parkUntil(until);
+                } else {
+                    removeJoiner(w);
+                    return state == TERMINATED;
+                }
             }
+        } finally {
             if (!bounded) {
-                Strand.park();
-            } else if (until - Strand.nanoTime() > 0) {
-                Strand.parkUntil(until);
-            } else {
-                removeJoiner(w);
-                return state == TERMINATED;
+                w.end();
             }
         }
     }
+
+    private static final String JOIN_CYCLE_REMEDY = "The join is refused so that the others can go on: a thread "
+            + "cannot wait for a thread that waits for it. Join from elsewhere, or with a timeout";
 
     private boolean addJoiner(JoinWaiter w) {
         lock();

@@ -51,10 +51,43 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A strand is also the {@link SpinLock} of the strands waiting on it (a green thread's
  * joiners), so that a green thread's join list costs no object of its own.
+ *
+ * <p>Each strand is a node of the wait-for graph ({@link WaitsFor}): what it waits for now, if
+ * it waits untimed for a lock or a thread, and the mutexes it holds, so that a green thread that
+ * ends holding one is reported.
  */
 public abstract class Strand extends SpinLock {
 
+    /** The untimed wait this strand is in, or null; written by the strand itself, read by anyone's deadlock check. */
+    volatile WaitsFor waitsFor;
+
+    /**
+     * The mutex this strand locked last among those it holds, the head of a list linked through
+     * the mutexes themselves; touched only by this strand. An {@code Object} because the mutex
+     * is a {@code sync} type, which this package does not know.
+     */
+    private Object heldMutexes;
+
     Strand() {
+    }
+
+    /** The head of the list of mutexes this (the current) strand holds; see {@code Mutex}. */
+    public final Object heldMutexes() {
+        return heldMutexes;
+    }
+
+    public final void heldMutexes(Object head) {
+        heldMutexes = head;
+    }
+
+    /** "green thread "x"" or "platform thread "y"", for messages. */
+    public final String describe() {
+        return (isGreen() ? "green thread \"" : "platform thread \"") + name() + "\"";
+    }
+
+    /** A platform thread's stack now, for a deadlock's message; null for a green thread, whose stack is its saved frames. */
+    StackTraceElement[] platformStack() {
+        return null;
     }
 
     /** The strand of the running green thread, or of the current platform thread. */
