@@ -11,9 +11,9 @@ package dev.greenthreads;
  * mutex Mutex@1a2b held by "b", which waits for mutex Mutex@3c4d held by "a"}; each following
  * line names a thread of the cycle and the site it waits at ({@code class.method:line}).
  *
- * <p>A scheduler's uncaught-exception handler also receives one, without a stack trace, when a
- * green thread ends while it holds a mutex: nobody could ever unlock that mutex again. Its
- * message is one line naming the thread and the mutex.
+ * <p>A scheduler's uncaught-exception handler also receives one, without a stack trace, for a
+ * green thread that ended while it held a mutex, when a thread first waits for that mutex:
+ * nobody can ever unlock it again. Its message is one line naming the thread and the mutex.
  *
  * <p>What is and is not detected is described in {@code dev.greenthreads.sync}.
  */

@@ -50,7 +50,7 @@ import java.util.Objects;
  * is the cycle of one. Only a lock that has to wait looks: the uncontended path is unchanged.
  * {@link #tryLock(Duration)} does not, since its wait ends anyway. What is detected, and how, is
  * in the package documentation. A green thread that ends holding a mutex is reported once to its
- * scheduler's uncaught-exception handler.
+ * scheduler's uncaught-exception handler, when a thread first waits for that mutex.
  *
  * <h2>Fairness: barging with bounded bypass</h2>
  * Waiters queue in FIFO order. An unlock with waiters normally releases the mutex and wakes the
@@ -133,8 +133,6 @@ public final class Mutex {
     private volatile int state;
     private Strand owner;
     private int holds;
-    /** The next of the mutexes its owner holds (see {@code Strand.heldMutexes}); touched only by the owner. */
-    private Mutex nextHeld;
     private final WaitQueue queue = new WaitQueue();
 
     /** A {@link Type#NORMAL} mutex, unlocked ({@code PTHREAD_MUTEX_INITIALIZER}). */
@@ -163,15 +161,7 @@ public final class Mutex {
     public void lock() {
         Strand me = Strand.current();
         if (!tryAcquire(me)) {
-            if (owner == me) {
-                if (type != Type.RECURSIVE) {
-                    new Wait(me).check(me.describe() + " called lock() on a " + type + " mutex it already holds: "
-                            + RELOCK_REMEDY);
-                }
-                relock(me, "lock()");
-            } else {
-                acquireQueued(me, false, 0L, true);
-            }
+            lockContended(me);
         }
     }
 
@@ -240,7 +230,7 @@ public final class Mutex {
             holds--;
             return;
         }
-        release(me);
+        release();
     }
 
     /** Whether the calling thread (green or platform) holds this mutex. */
@@ -265,7 +255,7 @@ public final class Mutex {
     /** Cond.await: releases every level the caller holds; returns how many, for {@link #reacquire}. */
     int releaseFully(Strand me) {
         int n = holds;
-        release(me);
+        release();
         return n;
     }
 
@@ -290,32 +280,22 @@ public final class Mutex {
         if ((s & LOCKED) == 0 && STATE.compareAndSet(this, s, s | LOCKED)) {
             owner = me;
             holds = 1;
-            heldBy(me);
             return true;
         }
         return false;
     }
 
-    /** The new owner links this mutex at the head of its list of held mutexes. */
-    private void heldBy(Strand me) {
-        nextHeld = (Mutex) me.heldMutexes();
-        me.heldMutexes(this);
-    }
-
-    /** The owner unlinks it, releasing: usually the head, as locks are mostly released in reverse order. */
-    private void notHeldBy(Strand me) {
-        Object head = me.heldMutexes();
-        if (head == this) {
-            me.heldMutexes(nextHeld);
-        } else {
-            for (Mutex m = (Mutex) head; m != null; m = m.nextHeld) {
-                if (m.nextHeld == this) {
-                    m.nextHeld = nextHeld;
-                    break;
-                }
-            }
+    /** lock() when the mutex is taken: out of line, so that lock() stays small enough to inline. */
+    @Suspendable
+    private void lockContended(Strand me) {
+        if (owner != me) {
+            acquireQueued(me, false, 0L, true);
+            return;
         }
-        nextHeld = null;
+        if (type != Type.RECURSIVE) {
+            new Wait(me).check(me.describe() + " called lock() on a " + type + " mutex it already holds: " + RELOCK_REMEDY);
+        }
+        relock(me, "lock()");
     }
 
     /** The owner locks again: counts for RECURSIVE, refuses for the others. */
@@ -332,8 +312,7 @@ public final class Mutex {
         holds++;
     }
 
-    private void release(Strand me) {
-        notHeldBy(me);
+    private void release() {
         holds = 0;
         owner = null;
         if (!STATE.compareAndSet(this, LOCKED, 0)) {
@@ -386,7 +365,6 @@ public final class Mutex {
                     if (STATE.compareAndSet(this, s, s | LOCKED)) {
                         owner = me;
                         holds = 1;
-                        heldBy(me);
                         return true;
                     }
                     continue;
@@ -407,12 +385,15 @@ public final class Mutex {
                 if (!enqueue(w)) {
                     continue;
                 }
+                Strand o = owner;
+                if (o != null) {
+                    o.reportIfEndedHolding(this);
+                }
                 int status = WaitQueue.await(w, false, timed, deadline);
                 if (status == WaitQueue.WAITING && leave(w)) {
                     return false;
                 }
                 if (w.status == WaitQueue.GRANTED) {
-                    heldBy(me);
                     return true; // handed over: owner and holds were set by the unlocker
                 }
                 w.bypassed++; // WOKEN: compete; if it loses, it goes back to the head of the queue

@@ -13,6 +13,7 @@ import dev.greenthreads.Scheduler;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.SuspendableCallable;
 import dev.greenthreads.testing.Await;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -362,6 +363,7 @@ class DeadlockTest {
         }
     }
 
+    /** The leak is reported to the handler of the leaker's scheduler when someone first waits for the mutex. */
     @Test
     void aGreenThreadThatEndsHoldingAMutexIsReportedOnce() {
         Mutex m = new Mutex();
@@ -371,10 +373,15 @@ class DeadlockTest {
             threads.add(t.name());
             reported.add(e);
         }).build()) {
-            s.start(() -> m.lock()).join();
-            Await.until(() -> !reported.isEmpty());
+            GreenThread<Void> leaker = s.start(() -> m.lock());
+            leaker.join();
+            assertTrue(reported.isEmpty(), "nobody waited for it yet: " + reported);
+            for (int i = 0; i < 2; i++) {
+                assertFalse(s.run(() -> m.tryLock(Duration.ofMillis(1))), "nobody can unlock it");
+                assertFalse(m.tryLock(Duration.ofMillis(1)), "nor take it from a platform thread");
+            }
+            assertEquals(List.of(leaker.name()), threads, "reported once");
         }
-        assertEquals(1, reported.size(), "reported once: " + reported);
         Throwable e = reported.get(0);
         assertTrue(e instanceof GreenDeadlockException, e.toString());
         assertEquals("green thread \"" + threads.get(0) + "\" ended holding mutex " + name(m)
@@ -384,20 +391,30 @@ class DeadlockTest {
 
     @Test
     void aThreadThatUnlocksWhatItLockedIsNotReported() {
-        Mutex m = new Mutex(), n = new Mutex();
+        Mutex m = new Mutex();
         List<Throwable> reported = new CopyOnWriteArrayList<>();
         try (Scheduler s = Scheduler.builder().name("tidy").carriers(1).uncaughtExceptionHandler((t, e) -> reported.add(e))
                 .build()) {
             s.run(() -> {
                 m.lock();
-                n.lock();
-                m.unlock(); // not in reverse order: unlinked from the middle of the held list
-                n.unlock();
+                m.unlock();
             });
-            s.start(() -> m.lock()).join(); // the one leak, as a marker that reports have been made
-            Await.until(() -> !reported.isEmpty());
+            Semaphore done = new Semaphore(0);
+            GreenThread<Void> holder = s.start(() -> {
+                m.lock();
+                done.acquire();
+                m.unlock();
+            });
+            Await.until(() -> m.toString().contains("held by")); // the holder is alive and holds it
+            GreenThread<Void> waiter = s.start(() -> {
+                m.lock();
+                m.unlock();
+            });
+            Await.until(() -> m.queueLength() == 1);
+            done.release();
+            holder.join();
+            waiter.join();
         }
-        assertEquals(1, reported.size(), reported.toString());
-        assertTrue(reported.get(0).getMessage().contains(name(m)), reported.get(0).getMessage());
+        assertTrue(reported.isEmpty(), reported.toString());
     }
 }

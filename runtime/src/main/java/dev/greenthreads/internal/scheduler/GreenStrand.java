@@ -33,6 +33,8 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     private static final int ENDED_NORMALLY = 1, ENDED_FAILED = 2, ENDED_CANCELLED = 3;
     private static final int DETACHED = 1, FAILED = 2;
+    /** Set by whoever reports that it ended holding a mutex: {@link #reportIfEndedHolding}. */
+    private static final int REPORTED_HELD = 4;
 
     private static final VarHandle STATE, PERMIT, FLAGS;
 
@@ -61,7 +63,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     /** Set by the timer when it fires, read by the runner after parking (no lost timeout). */
     private volatile boolean timedOut;
     private volatile boolean cancelRequested;
-    /** DETACHED and FAILED bits: whoever sets the second reports the failure, exactly once. */
+    /** DETACHED and FAILED bits: whoever sets the second reports the failure, exactly once. REPORTED_HELD. */
     private volatile int flags;
 
     /** The pending park's deadline, if {@link #timed}: written by the thread before it suspends, read by its runner. */
@@ -177,24 +179,28 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         }
         result = value;
         outcome = how;
-        Object held = heldMutexes();
         state = TERMINATED;
         wakeJoiners();
         if (how == ENDED_FAILED && setFlag(FAILED)) {
             dispatcher.uncaught(this, error);
         }
-        if (held != null) {
-            dispatcher.uncaught(this, endedHolding(held));
-        }
         dispatcher.terminated(this);
     }
 
-    /** What reports a thread that ended holding {@code mutex}: one line, so no stack trace. */
-    private GreenDeadlockException endedHolding(Object mutex) {
-        GreenDeadlockException e = new GreenDeadlockException(describe() + " ended holding mutex " + WaitsFor.name(mutex)
-                + ": nobody can unlock it now, and whoever locks it waits for ever (unlock in a finally block)");
-        e.setStackTrace(new StackTraceElement[0]);
-        return e;
+    /**
+     * Reported when a thread first waits for a mutex this one ended holding, not when it ends:
+     * knowing at the end what a thread holds would cost every uncontended lock and unlock a
+     * write to the thread, and a mutex nobody waits for again harms nobody. The report is one
+     * line, so it has no stack trace.
+     */
+    @Override
+    public void reportIfEndedHolding(Object mutex) {
+        if (state == TERMINATED && setFlag(REPORTED_HELD)) {
+            GreenDeadlockException e = new GreenDeadlockException(describe() + " ended holding mutex " + WaitsFor.name(mutex)
+                    + ": nobody can unlock it now, and whoever locks it waits for ever (unlock in a finally block)");
+            e.setStackTrace(new StackTraceElement[0]);
+            dispatcher.uncaught(this, e);
+        }
     }
 
     public boolean isTerminated() {
@@ -227,7 +233,10 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         return (flags & DETACHED) != 0;
     }
 
-    /** Sets {@code bit}; returns true when the other bit was set already and this call completes the pair. */
+    /**
+     * Sets {@code bit}; returns true when this call set it and, for DETACHED and FAILED, the
+     * other was set already, so that this call completes the pair.
+     */
     private boolean setFlag(int bit) {
         for (;;) {
             int f = flags;
@@ -235,7 +244,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
                 return false;
             }
             if (FLAGS.compareAndSet(this, f, f | bit)) {
-                return (f | bit) == (DETACHED | FAILED);
+                return bit == REPORTED_HELD || ((f | bit) & (DETACHED | FAILED)) == (DETACHED | FAILED);
             }
         }
     }

@@ -53,31 +53,22 @@ import java.util.concurrent.locks.LockSupport;
  * joiners), so that a green thread's join list costs no object of its own.
  *
  * <p>Each strand is a node of the wait-for graph ({@link WaitsFor}): what it waits for now, if
- * it waits untimed for a lock or a thread, and the mutexes it holds, so that a green thread that
- * ends holding one is reported.
+ * it waits untimed for a lock or a thread.
  */
 public abstract class Strand extends SpinLock {
 
     /** The untimed wait this strand is in, or null; written by the strand itself, read by anyone's deadlock check. */
     volatile WaitsFor waitsFor;
 
-    /**
-     * The mutex this strand locked last among those it holds, the head of a list linked through
-     * the mutexes themselves; touched only by this strand. An {@code Object} because the mutex
-     * is a {@code sync} type, which this package does not know.
-     */
-    private Object heldMutexes;
-
     Strand() {
     }
 
-    /** The head of the list of mutexes this (the current) strand holds; see {@code Mutex}. */
-    public final Object heldMutexes() {
-        return heldMutexes;
-    }
-
-    public final void heldMutexes(Object head) {
-        heldMutexes = head;
+    /**
+     * Called by a thread about to wait for {@code mutex}, which this strand owns: if this is a
+     * green thread that has ended, nobody can unlock it any more, and its scheduler's
+     * uncaught-exception handler is told, once per thread. Platform threads are not reported.
+     */
+    public void reportIfEndedHolding(Object mutex) {
     }
 
     /** "green thread "x"" or "platform thread "y"", for messages. */
