@@ -380,7 +380,9 @@ public final class Mutex {
                     }
                 }
                 if (detect && edge != null) {
-                    edge.check(CYCLE_REMEDY); // before queueing, so that a refused caller has nothing to undo
+                    // Before queueing, so that a refused caller has nothing to undo; a WOKEN one refused
+                    // here has seen the mutex LOCKED, as one that times out, so nobody is stranded.
+                    edge.check(CYCLE_REMEDY);
                 }
                 if (!enqueue(w)) {
                     continue;

@@ -63,7 +63,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     /** Set by the timer when it fires, read by the runner after parking (no lost timeout). */
     private volatile boolean timedOut;
     private volatile boolean cancelRequested;
-    /** DETACHED and FAILED bits: whoever sets the second reports the failure, exactly once. REPORTED_HELD. */
+    /** DETACHED and FAILED bits: whoever sets the second reports the failure, exactly once; and REPORTED_HELD. */
     private volatile int flags;
 
     /** The pending park's deadline, if {@link #timed}: written by the thread before it suspends, read by its runner. */
@@ -370,12 +370,10 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     /** A joiner, and its edge of the wait-for graph: the joined thread holds itself until it ends. */
     private final class JoinWaiter extends WaitsFor {
-        final Strand strand;
         JoinWaiter next;
 
-        JoinWaiter(Strand strand) {
-            super(strand);
-            this.strand = strand;
+        JoinWaiter(Strand joiner) {
+            super(joiner);
         }
 
         @Override
@@ -479,7 +477,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             unlock();
         }
         for (JoinWaiter j = list; j != null; j = j.next) {
-            j.strand.unpark();
+            j.waiter.unpark();
         }
     }
 

@@ -57,7 +57,8 @@ public abstract class WaitsFor {
     /** Guards {@link #refused}: who of the closers of one cycle is refused. */
     private static final SpinLock DECIDING = new SpinLock() { };
 
-    private final Strand waiter;
+    /** The strand that waits. */
+    final Strand waiter;
     /** This wait closes a cycle and is being refused; written under {@link #DECIDING}. */
     private boolean refused;
     private volatile boolean siteWanted;
