@@ -112,6 +112,41 @@ class DeadlockTest {
         }
     }
 
+    /** A timed wait ends anyway: it is not refused, and not part of the graph, so the other lock() is not refused either. */
+    @Test
+    void aTimedLockInACycleIsNotRefusedButTimesOut() {
+        for (long seed = 0; seed < CYCLE_SEEDS; seed++) {
+            Mutex m = new Mutex(), n = new Mutex();
+            boolean[] timedOut = deterministic(seed, () -> {
+                Barrier met = new Barrier(2);
+                boolean[] out = new boolean[1];
+                GreenThread<Void> a = GreenThread.start(() -> {
+                    m.lock();
+                    try {
+                        met.await();
+                        n.lock();
+                        n.unlock();
+                    } finally {
+                        m.unlock();
+                    }
+                });
+                GreenThread<Void> b = GreenThread.start(() -> {
+                    n.lock();
+                    try {
+                        met.await();
+                        out[0] = !m.tryLock(Duration.ofMillis(5));
+                    } finally {
+                        n.unlock();
+                    }
+                });
+                a.join();
+                b.join();
+                return out;
+            });
+            assertTrue(timedOut[0], "seed " + seed + ": the timed lock gave up, and the other thread went on");
+        }
+    }
+
     @Test
     void relockingANormalMutexIsADeadlockOfOne() {
         Mutex m = new Mutex();
