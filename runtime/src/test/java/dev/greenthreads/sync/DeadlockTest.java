@@ -96,6 +96,36 @@ class DeadlockTest {
         }
     }
 
+    /** Three threads, each holding one mutex and going for the next one's: the cycle is followed through all three. */
+    @Test
+    void aCycleOfThreeThreadsIsFollowedThroughAll() {
+        for (long seed = 0; seed < CYCLE_SEEDS; seed++) {
+            Mutex[] locks = {new Mutex(), new Mutex(), new Mutex()};
+            List<String> refused = deterministic(seed, () -> {
+                Barrier met = new Barrier(3);
+                List<GreenThread<String>> threads = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    int me = i;
+                    threads.add(GreenThread.builder().name("t" + i).start(() -> lockBoth(locks[me], met, locks[(me + 1) % 3])));
+                }
+                List<String> messages = new ArrayList<>();
+                for (GreenThread<String> t : threads) {
+                    String r = t.join();
+                    if (r != null) {
+                        messages.add(r);
+                    }
+                }
+                return messages;
+            });
+            assertEquals(1, refused.size(), "seed " + seed + ": exactly one refused: " + refused);
+            String message = refused.get(0);
+            for (int i = 0; i < 3; i++) {
+                assertTrue(message.contains("mutex " + name(locks[i]) + " held by \"t" + i + "\""), "seed " + seed + ": " + message);
+                assertSite(message, "green thread \"t" + i + "\"");
+            }
+        }
+    }
+
     /** In parallel both threads may see the cycle at once: still exactly one is refused. */
     @Test
     void abbaOnTwoCarriersThrowsInOneThread() {
