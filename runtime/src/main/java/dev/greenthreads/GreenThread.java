@@ -204,8 +204,10 @@ public final class GreenThread<V> {
      * @return the value; null for a {@link SuspendableRunnable} body
      * @throws GreenThreadException if the body threw; its cause is what the body threw
      * @throws CancellationException if this thread ended by cancellation
-     * @throws IllegalStateException if this thread is detached, or is the caller itself
-     *         ({@code EDEADLK})
+     * @throws IllegalStateException if this thread is detached
+     * @throws GreenDeadlockException if this thread is the caller itself ({@code EDEADLK}), or
+     *         waits, through the locks and joins of other threads, for the caller: waiting would
+     *         close a cycle of threads each waiting for the next. Only this untimed join checks.
      * @throws GreenCancelledException if the caller was cancelled while waiting
      */
     @Suspendable
@@ -237,7 +239,8 @@ public final class GreenThread<V> {
             throw new IllegalStateException("green thread \"" + name() + "\" is detached: it cannot be joined (EINVAL)");
         }
         if (strand == GreenStrand.current()) {
-            throw new IllegalStateException("green thread \"" + name() + "\" cannot join itself: it would wait for ever (EDEADLK)");
+            throw new GreenDeadlockException("deadlock: green thread \"" + name()
+                    + "\" cannot join itself: it would wait for ever (EDEADLK)");
         }
     }
 

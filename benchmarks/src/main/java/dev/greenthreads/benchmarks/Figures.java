@@ -32,6 +32,8 @@ final class Figures {
                 "per round trip"),
         CONTENDED(ContendedMutexBenchmark.class, "contended mutex",
                 "contended mutex, 2^18 lock/increment/unlock shared by the threads", "per lock/increment/unlock"),
+        UNCONTENDED(UncontendedMutexBenchmark.class, "uncontended mutex",
+                "uncontended mutex, one thread alone on its lock", "per lock/increment/unlock"),
         SKYNET(SkynetBenchmark.class, "skynet", "Skynet: a 10-ary tree of threads summing their numbers", "per thread"),
         REWRITE(RewriteOverheadBenchmark.class, "no-suspend rewrite",
                 "rewritten code that does not suspend, against the same code not rewritten", "per workload run");

@@ -13,6 +13,7 @@
  *       {@link dev.greenthreads.benchmarks.MutexCondPingPongBenchmark},
  *       {@link dev.greenthreads.benchmarks.ParkHandoffBenchmark},
  *       {@link dev.greenthreads.benchmarks.ContendedMutexBenchmark},
+ *       {@link dev.greenthreads.benchmarks.UncontendedMutexBenchmark},
  *       {@link dev.greenthreads.benchmarks.SkynetBenchmark}; and
  *       {@link dev.greenthreads.benchmarks.RewriteOverheadBenchmark} ({@code plain} against
  *       {@code rewritten}). Green variants run on a {@link dev.greenthreads.benchmarks.GreenScheduler}

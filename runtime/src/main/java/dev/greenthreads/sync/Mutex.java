@@ -1,7 +1,9 @@
 package dev.greenthreads.sync;
 
+import dev.greenthreads.GreenDeadlockException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Strand;
+import dev.greenthreads.internal.scheduler.WaitsFor;
 import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -27,8 +29,8 @@ import java.util.Objects;
  * <table>
  *   <caption>what each type does when misused</caption>
  *   <tr><th>call</th><th>NORMAL</th><th>ERRORCHECK</th><th>RECURSIVE</th></tr>
- *   <tr><td>{@code lock()} by the owner</td><td>{@code IllegalStateException}</td>
- *       <td>{@code IllegalStateException} ({@code EDEADLK})</td><td>count + 1</td></tr>
+ *   <tr><td>{@code lock()} by the owner</td><td>{@code GreenDeadlockException}</td>
+ *       <td>{@code GreenDeadlockException} ({@code EDEADLK})</td><td>count + 1</td></tr>
  *   <tr><td>{@code tryLock()} by the owner</td><td>false ({@code EBUSY})</td><td>false ({@code EBUSY})</td><td>count + 1</td></tr>
  *   <tr><td>{@code tryLock(d)} by the owner</td><td>false, at once</td>
  *       <td>{@code IllegalStateException} ({@code EDEADLK})</td><td>count + 1</td></tr>
@@ -40,6 +42,15 @@ import java.util.Objects;
  * thread that can never wake helps nobody. A {@code tryLock(d)} by a NORMAL owner returns false
  * at once, which is what POSIX's {@code ETIMEDOUT} would report after the wait, since nothing
  * can release the mutex meanwhile. So NORMAL and ERRORCHECK differ only there.
+ *
+ * <h2>Deadlocks</h2>
+ * A {@link #lock()} that would wait for a cycle of threads each waiting for the next (this
+ * mutex's owner waits for a lock or a thread whose holder waits ... for the caller) throws
+ * {@link GreenDeadlockException} naming them, instead of waiting for ever; a relock by the owner
+ * is the cycle of one. Only a lock that has to wait looks: the uncontended path is unchanged.
+ * {@link #tryLock(Duration)} does not, since its wait ends anyway. What is detected, and how, is
+ * in the package documentation. A green thread that ends holding a mutex is reported once to its
+ * scheduler's uncaught-exception handler, when a thread first waits for that mutex.
  *
  * <h2>Fairness: barging with bounded bypass</h2>
  * Waiters queue in FIFO order. An unlock with waiters normally releases the mutex and wakes the
@@ -141,18 +152,16 @@ public final class Mutex {
     /**
      * Acquires the mutex, waiting as long as it takes. Not a cancellation point.
      *
-     * @throws IllegalStateException if the caller holds it and it is not {@link Type#RECURSIVE}
-     *         (locking it again would wait for ever), or a recursive count would overflow
+     * @throws GreenDeadlockException if waiting would close a cycle of threads each waiting for
+     *         the next (see the class comment), which includes the caller holding it when it is
+     *         not {@link Type#RECURSIVE}
+     * @throws IllegalStateException if a recursive count would overflow
      */
     @Suspendable
     public void lock() {
         Strand me = Strand.current();
         if (!tryAcquire(me)) {
-            if (owner == me) {
-                relock(me, "lock()");
-            } else {
-                acquireQueued(me, false, 0L);
-            }
+            lockContended(me);
         }
     }
 
@@ -201,7 +210,7 @@ public final class Mutex {
         if (nanos <= 0) {
             return false;
         }
-        return acquireQueued(me, true, Strand.deadlineAfter(Strand.nanoTime(), nanos));
+        return acquireQueued(me, true, Strand.deadlineAfter(Strand.nanoTime(), nanos), false);
     }
 
     /**
@@ -254,7 +263,7 @@ public final class Mutex {
     @Suspendable
     void reacquire(Strand me, int savedHolds) {
         if (!tryAcquire(me)) {
-            acquireQueued(me, false, 0L);
+            acquireQueued(me, false, 0L, false);
         }
         holds = savedHolds;
     }
@@ -274,6 +283,19 @@ public final class Mutex {
             return true;
         }
         return false;
+    }
+
+    /** lock() when the mutex is taken: out of line, so that lock() stays small enough to inline. */
+    @Suspendable
+    private void lockContended(Strand me) {
+        if (owner != me) {
+            acquireQueued(me, false, 0L, true);
+            return;
+        }
+        if (type != Type.RECURSIVE) {
+            new Wait(me).check(me.describe() + " called lock() on a " + type + " mutex it already holds: " + RELOCK_REMEDY);
+        }
+        relock(me, "lock()");
     }
 
     /** The owner locks again: counts for RECURSIVE, refuses for the others. */
@@ -328,38 +350,83 @@ public final class Mutex {
 
     /**
      * Queues the caller and waits until it acquires the mutex, or, if {@code timed}, until
-     * {@code deadline} passes. Returns whether it acquired it.
+     * {@code deadline} passes. Returns whether it acquired it. An untimed wait is an edge of the
+     * wait-for graph; if {@code detect}, it throws {@link GreenDeadlockException} rather than
+     * close a cycle ({@code Cond}'s reacquisition must return holding the mutex, so it does not).
      */
     @Suspendable
-    private boolean acquireQueued(Strand me, boolean timed, long deadline) {
+    private boolean acquireQueued(Strand me, boolean timed, long deadline, boolean detect) {
         Waiter w = null;
-        for (;;) {
-            int s = state;
-            if ((s & LOCKED) == 0) {
-                if (STATE.compareAndSet(this, s, s | LOCKED)) {
-                    owner = me;
-                    holds = 1;
-                    return true;
+        Wait edge = null;
+        try {
+            for (;;) {
+                int s = state;
+                if ((s & LOCKED) == 0) {
+                    if (STATE.compareAndSet(this, s, s | LOCKED)) {
+                        owner = me;
+                        holds = 1;
+                        return true;
+                    }
+                    continue;
                 }
-                continue;
+                if (timed && deadline - Strand.nanoTime() <= 0) {
+                    return false; // a WOKEN waiter leaves only here, having seen the mutex LOCKED
+                }
+                if (w == null) {
+                    w = new Waiter(me);
+                    if (!timed) {
+                        edge = new Wait(me);
+                        edge.begin();
+                    }
+                }
+                if (detect && edge != null) {
+                    // Before queueing, so that a refused caller has nothing to undo; a WOKEN one refused
+                    // here has seen the mutex LOCKED, as one that times out, so nobody is stranded.
+                    edge.check(CYCLE_REMEDY);
+                }
+                if (!enqueue(w)) {
+                    continue;
+                }
+                Strand o = owner;
+                if (o != null) {
+                    o.reportIfEndedHolding(this);
+                }
+                int status = WaitQueue.await(w, false, timed, deadline);
+                if (status == WaitQueue.WAITING && leave(w)) {
+                    return false;
+                }
+                if (w.status == WaitQueue.GRANTED) {
+                    return true; // handed over: owner and holds were set by the unlocker
+                }
+                w.bypassed++; // WOKEN: compete; if it loses, it goes back to the head of the queue
             }
-            if (timed && deadline - Strand.nanoTime() <= 0) {
-                return false; // a WOKEN waiter leaves only here, having seen the mutex LOCKED
+        } finally {
+            if (edge != null) {
+                edge.end();
             }
-            if (w == null) {
-                w = new Waiter(me);
-            }
-            if (!enqueue(w)) {
-                continue;
-            }
-            int status = WaitQueue.await(w, false, timed, deadline);
-            if (status == WaitQueue.WAITING && leave(w)) {
-                return false;
-            }
-            if (w.status == WaitQueue.GRANTED) {
-                return true; // handed over: owner and holds were set by the unlocker
-            }
-            w.bypassed++; // WOKEN: compete; if it loses, it goes back to the head of the queue
+        }
+    }
+
+    private static final String RELOCK_REMEDY = "that would wait for ever (EDEADLK). Unlock it first, or create it as "
+            + "new Mutex(Mutex.Type.RECURSIVE) if re-entry is intended";
+    private static final String CYCLE_REMEDY = "This lock() is refused so that the others can go on once this thread "
+            + "releases what it holds. Take locks in one order everywhere";
+
+    /** An untimed wait for this mutex, as an edge of the wait-for graph: the owner holds it. */
+    private final class Wait extends WaitsFor {
+
+        Wait(Strand waiter) {
+            super(waiter);
+        }
+
+        @Override
+        protected Strand holder() {
+            return owner;
+        }
+
+        @Override
+        protected String describe(Strand holder) {
+            return "mutex " + WaitsFor.name(Mutex.this) + " held by \"" + holder.name() + "\"";
         }
     }
 

@@ -1,7 +1,9 @@
 package dev.greenthreads.sync;
 
+import dev.greenthreads.GreenDeadlockException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Strand;
+import dev.greenthreads.internal.scheduler.WaitsFor;
 import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.time.Duration;
 import java.util.IdentityHashMap;
@@ -42,6 +44,13 @@ import java.util.Map;
  * go). The try variants return false in those cases ({@code EBUSY}); the timed ones throw.
  * Unlocking what one does not hold throws {@link IllegalMonitorStateException} ({@code EPERM}).
  *
+ * <h2>Deadlocks</h2>
+ * A {@link #writeLock()} that would wait for a cycle of threads each waiting for the next throws
+ * {@link GreenDeadlockException} naming them, instead of waiting for ever. It sees the cycle when
+ * the lock is held by a writer or by a single reader; a cycle through several readers is not
+ * detected (see the package documentation). A waiting {@link #readLock()} is part of the graph
+ * that others' checks follow, but does not check itself.
+ *
  * <h2>Cancellation</h2>
  * None of these methods is a cancellation point, as in POSIX: a cancelled thread waiting for the
  * lock goes on waiting. A platform thread interrupted while waiting goes on waiting and returns
@@ -64,6 +73,8 @@ public final class RwLock {
     private final WaitQueue queue = new WaitQueue();
     private Strand writer;
     private final Map<Strand, int[]> readHolds = new IdentityHashMap<>();
+    /** The one thread that holds read locks, if exactly one does; for the wait-for graph, which reads it without the lock. */
+    private Strand soleReader;
     /** Total read holds, all threads together. */
     private int readCount;
 
@@ -125,6 +136,7 @@ public final class RwLock {
             }
             if (--mine[0] == 0) {
                 readHolds.remove(me);
+                soleReader = readHolds.size() == 1 ? readHolds.keySet().iterator().next() : null;
             }
             readCount--;
             granted = readCount == 0 ? grantHead() : null;
@@ -140,6 +152,7 @@ public final class RwLock {
      *
      * @throws IllegalStateException if the caller holds the lock, to write ({@code EDEADLK}) or to
      *         read (upgrading would wait for ever for its own read lock)
+     * @throws GreenDeadlockException if waiting would close a cycle of threads each waiting for the next
      */
     @Suspendable
     public void writeLock() {
@@ -247,6 +260,7 @@ public final class RwLock {
         int[] holds = readHolds.get(s);
         if (holds == null) {
             readHolds.put(s, new int[] {1});
+            soleReader = readHolds.size() == 1 ? s : null;
         } else if (holds[0] == Integer.MAX_VALUE) {
             throw new IllegalStateException(WaitQueue.describe(s) + " holds " + holds[0]
                     + " read locks: one more would overflow the count (EAGAIN)");
@@ -315,20 +329,76 @@ public final class RwLock {
         } finally {
             queue.unlock();
         }
-        if (WaitQueue.await(w, false, timed, deadline) == WaitQueue.GRANTED) {
-            return true;
+        if (timed) {
+            return awaitGrant(w, true, deadline);
         }
+        Wait edge = new Wait(me, write);
+        edge.begin();
+        try {
+            if (write) {
+                try {
+                    edge.check(CYCLE_REMEDY);
+                } catch (GreenDeadlockException e) {
+                    if (leave(w)) {
+                        throw e;
+                    }
+                    return true; // granted meanwhile: what it waited for was released after all
+                }
+            }
+            return awaitGrant(w, false, 0L);
+        } finally {
+            edge.end();
+        }
+    }
+
+    /** Waits, queued as {@code w}, until granted or, if {@code timed}, until {@code deadline}; whether granted. */
+    @Suspendable
+    private boolean awaitGrant(Waiter w, boolean timed, long deadline) {
+        return WaitQueue.await(w, false, timed, deadline) == WaitQueue.GRANTED || !leave(w);
+    }
+
+    /** A waiter that gives up leaves the queue; false if it was granted first. */
+    private boolean leave(Waiter w) {
         Waiter granted;
         queue.lock();
         try {
             if (!queue.remove(w)) {
-                return true; // granted as it timed out
+                return false; // granted as it gave up
             }
             granted = grantHead(); // a writer that leaves the head may let readers behind it in
         } finally {
             queue.unlock();
         }
         WaitQueue.unparkAll(granted);
-        return false;
+        return true;
+    }
+
+    private static final String CYCLE_REMEDY = "This writeLock() is refused so that the others can go on once this "
+            + "thread releases what it holds. Take locks in one order everywhere";
+
+    /**
+     * An untimed wait for this lock, as an edge of the wait-for graph. A reader waits for the
+     * writer; a writer for the writer or, when exactly one thread holds read locks, for it.
+     * Several readers are not followed: see the package documentation.
+     */
+    private final class Wait extends WaitsFor {
+        private final boolean write;
+
+        Wait(Strand waiter, boolean write) {
+            super(waiter);
+            this.write = write;
+        }
+
+        @Override
+        protected Strand holder() {
+            Strand w = writer;
+            return w != null || !write ? w : soleReader;
+        }
+
+        @Override
+        protected String describe(Strand holder) {
+            return "rwlock " + WaitsFor.name(RwLock.this) + (holder == writer ? " write-held by \"" : " read-held by \"")
+                    + holder.name() + "\"";
+        }
     }
 }

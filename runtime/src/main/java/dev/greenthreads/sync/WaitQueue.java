@@ -205,7 +205,7 @@ final class WaitQueue extends SpinLock {
 
     /** "green thread "x"" or "platform thread "y"", for messages. */
     static String describe(Strand s) {
-        return (s.isGreen() ? "green thread \"" : "platform thread \"") + s.name() + "\"";
+        return s.describe();
     }
 
     /** A timeout in nanoseconds, saturated: a huge duration waits practically for ever, a negative one polls. */

@@ -63,6 +63,33 @@
  * it is lost. Every other wait ({@code Mutex}, {@code RwLock}, {@code Once}) ignores cancellation
  * and, on a platform thread, clears the interrupt while it waits and sets it again after.
  *
+ * <h2>Deadlocks</h2>
+ * A {@code Mutex.lock}, {@code RwLock.writeLock} or untimed {@code GreenThread.join} that would
+ * close a cycle of threads, each waiting for a lock or the end of the next, throws
+ * {@code GreenDeadlockException} in the caller instead of waiting, naming each thread, lock and
+ * site of the cycle. The wait-for graph and the proof that a reported cycle is real are in
+ * {@code internal.scheduler.WaitsFor}. Only a wait that has to park looks at the graph; a lock
+ * taken at once does not. Green and platform threads take part alike.
+ * <p>Detected: cycles of at most 64 threads through mutexes, through rwlocks held to write or
+ * held to read by one thread, and through joins. Not detected, on purpose or for cost:
+ * <ul>
+ *   <li>Timed waits ({@code tryLock(d)}, {@code tryWriteLock(d)}, {@code join(d)}): they end
+ *       anyway, and are not part of the graph, so a cycle through one is not a deadlock.</li>
+ *   <li>An rwlock held to read by several threads (following them all would need a snapshot of
+ *       the holders on every contended wait), and a wait blocked only by waiters queued ahead
+ *       (FIFO) rather than by a holder.</li>
+ *   <li>A cycle that a {@code readLock} or {@code Cond.await}'s reacquisition of its mutex
+ *       closes: both are part of the graph that others' checks follow, but never refuse
+ *       ({@code readLock} is not one of the refusing calls; {@code Cond.await} must return
+ *       holding its mutex). Nobody else re-checks, so such a cycle stays.</li>
+ *   <li>Waits with no holder: {@code Cond}, {@code Semaphore}, {@code Barrier}, {@code Once}.</li>
+ * </ul>
+ * A green thread that ends holding a mutex is reported once, to its scheduler's
+ * uncaught-exception handler, when a thread first waits for that mutex: every thread that locks
+ * it from then on waits for ever. Not when the thread ends: to know then which mutexes it holds,
+ * every uncontended lock and unlock would have to record it in the thread, which measurably
+ * slows them; a mutex that nobody waits for again harms nobody.
+ *
  * <h2>Rules for code in this package</h2>
  * Every method that may park is {@code @Suspendable}. Never park, unpark or run user code
  * while holding a queue lock; no {@code synchronized}. Timeouts are measured with

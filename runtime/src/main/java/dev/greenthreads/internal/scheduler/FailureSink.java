@@ -10,7 +10,9 @@ public interface FailureSink {
 
     /**
      * {@code thread}, detached, ended by {@code error}. Called once per such thread, on its
-     * carrier, or in the thread that detached it after it ended. If this throws, the dispatcher
+     * carrier, or in the thread that detached it after it ended. Also called once for a thread
+     * (detached or not) that ended holding a mutex, in the first thread to wait for that mutex
+     * after, with a {@code GreenDeadlockException} that says so in one line. If this throws, the dispatcher
      * reports that through {@link #internalError}.
      */
     void uncaught(GreenStrand thread, Throwable error);

@@ -1,6 +1,7 @@
 package dev.greenthreads.internal.scheduler;
 
 import dev.greenthreads.GreenCancelledException;
+import dev.greenthreads.GreenDeadlockException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.SuspendableCallable;
 import dev.greenthreads.SuspendableRunnable;
@@ -32,6 +33,8 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     private static final int ENDED_NORMALLY = 1, ENDED_FAILED = 2, ENDED_CANCELLED = 3;
     private static final int DETACHED = 1, FAILED = 2;
+    /** Set by whoever reports that it ended holding a mutex: {@link #reportIfEndedHolding}. */
+    private static final int REPORTED_HELD = 4;
 
     private static final VarHandle STATE, PERMIT, FLAGS;
 
@@ -60,7 +63,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     /** Set by the timer when it fires, read by the runner after parking (no lost timeout). */
     private volatile boolean timedOut;
     private volatile boolean cancelRequested;
-    /** DETACHED and FAILED bits: whoever sets the second reports the failure, exactly once. */
+    /** DETACHED and FAILED bits: whoever sets the second reports the failure, exactly once; and REPORTED_HELD. */
     private volatile int flags;
 
     /** The pending park's deadline, if {@link #timed}: written by the thread before it suspends, read by its runner. */
@@ -184,6 +187,22 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         dispatcher.terminated(this);
     }
 
+    /**
+     * Reported when a thread first waits for a mutex this one ended holding, not when it ends:
+     * knowing at the end what a thread holds would cost every uncontended lock and unlock a
+     * write to the thread, and a mutex nobody waits for again harms nobody. The report is one
+     * line, so it has no stack trace.
+     */
+    @Override
+    public void reportIfEndedHolding(Object mutex) {
+        if (state == TERMINATED && setFlag(REPORTED_HELD)) {
+            GreenDeadlockException e = new GreenDeadlockException(describe() + " ended holding mutex " + WaitsFor.name(mutex)
+                    + ": nobody can unlock it now, and whoever locks it waits for ever (unlock in a finally block)");
+            e.setStackTrace(new StackTraceElement[0]);
+            dispatcher.uncaught(this, e);
+        }
+    }
+
     public boolean isTerminated() {
         return state == TERMINATED;
     }
@@ -214,7 +233,10 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         return (flags & DETACHED) != 0;
     }
 
-    /** Sets {@code bit}; returns true when the other bit was set already and this call completes the pair. */
+    /**
+     * Sets {@code bit}; returns true when this call set it and, for DETACHED and FAILED, the
+     * other was set already, so that this call completes the pair.
+     */
     private boolean setFlag(int bit) {
         for (;;) {
             int f = flags;
@@ -222,7 +244,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
                 return false;
             }
             if (FLAGS.compareAndSet(this, f, f | bit)) {
-                return (f | bit) == (DETACHED | FAILED);
+                return bit == REPORTED_HELD || ((f | bit) & (DETACHED | FAILED)) == (DETACHED | FAILED);
             }
         }
     }
@@ -265,6 +287,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     @Suspendable
     void park(boolean timed, long deadline) {
         if (permit != 0 && (int) PERMIT.getAndSet(this, 0) != 0) {
+            parkReturned();
             return;
         }
         this.timed = timed;
@@ -273,6 +296,15 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         state = PARKING;
         FrameStack.suspend();
         permit = 0; // consumed by the wake-up that resumed us (or stale)
+        parkReturned();
+    }
+
+    /** A deadlock's closer may have woken us for the site of our wait: see {@link WaitsFor}. */
+    private void parkReturned() {
+        WaitsFor w = waitsFor;
+        if (w != null) {
+            w.parkReturned();
+        }
     }
 
     @Override
@@ -336,12 +368,22 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     // ------------------------------------------------------------------------------------
     // Join
 
-    private static final class JoinWaiter {
-        final Strand strand;
+    /** A joiner, and its edge of the wait-for graph: the joined thread holds itself until it ends. */
+    private final class JoinWaiter extends WaitsFor {
         JoinWaiter next;
 
-        JoinWaiter(Strand strand) {
-            this.strand = strand;
+        JoinWaiter(Strand joiner) {
+            super(joiner);
+        }
+
+        @Override
+        protected Strand holder() {
+            return state != TERMINATED ? GreenStrand.this : null;
+        }
+
+        @Override
+        protected String describe(Strand holder) {
+            return holder.describe() + " to end";
         }
     }
 
@@ -357,27 +399,40 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             return true;
         }
         JoinWaiter w = new JoinWaiter(Strand.current());
-        if (!addJoiner(w)) {
-            return true;
+        if (!bounded) {
+            w.begin();
+            w.check(JOIN_CYCLE_REMEDY);
         }
-        for (;;) {
-            if (state == TERMINATED) {
+        try {
+            if (!addJoiner(w)) {
                 return true;
             }
-            if (Strand.cancelRequested()) {
-                removeJoiner(w);
-                Strand.testCancel();
+            for (;;) {
+                if (state == TERMINATED) {
+                    return true;
+                }
+                if (Strand.cancelRequested()) {
+                    removeJoiner(w);
+                    Strand.testCancel();
+                }
+                if (!bounded) {
+                    Strand.park();
+                } else if (until - Strand.nanoTime() > 0) {
+                    Strand.parkUntil(until);
+                } else {
+                    removeJoiner(w);
+                    return state == TERMINATED;
+                }
             }
+        } finally {
             if (!bounded) {
-                Strand.park();
-            } else if (until - Strand.nanoTime() > 0) {
-                Strand.parkUntil(until);
-            } else {
-                removeJoiner(w);
-                return state == TERMINATED;
+                w.end();
             }
         }
     }
+
+    private static final String JOIN_CYCLE_REMEDY = "The join is refused so that the others can go on: a thread "
+            + "cannot wait for a thread that waits for it. Join from elsewhere, or with a timeout";
 
     private boolean addJoiner(JoinWaiter w) {
         lock();
@@ -422,7 +477,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             unlock();
         }
         for (JoinWaiter j = list; j != null; j = j.next) {
-            j.strand.unpark();
+            j.waiter.unpark();
         }
     }
 

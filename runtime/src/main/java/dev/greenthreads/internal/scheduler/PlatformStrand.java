@@ -38,6 +38,11 @@ final class PlatformStrand extends Strand {
     }
 
     @Override
+    StackTraceElement[] platformStack() {
+        return thread.getStackTrace();
+    }
+
+    @Override
     public String toString() {
         return "PlatformStrand[" + thread + "]";
     }

@@ -51,10 +51,34 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A strand is also the {@link SpinLock} of the strands waiting on it (a green thread's
  * joiners), so that a green thread's join list costs no object of its own.
+ *
+ * <p>Each strand is a node of the wait-for graph ({@link WaitsFor}): what it waits for now, if
+ * it waits untimed for a lock or a thread.
  */
 public abstract class Strand extends SpinLock {
 
+    /** The untimed wait this strand is in, or null; written by the strand itself, read by anyone's deadlock check. */
+    volatile WaitsFor waitsFor;
+
     Strand() {
+    }
+
+    /**
+     * Called by a thread about to wait for {@code mutex}, which this strand owns: if this is a
+     * green thread that has ended, nobody can unlock it any more, and its scheduler's
+     * uncaught-exception handler is told, once per thread. Platform threads are not reported.
+     */
+    public void reportIfEndedHolding(Object mutex) {
+    }
+
+    /** "green thread "x"" or "platform thread "y"", for messages. */
+    public final String describe() {
+        return (isGreen() ? "green thread \"" : "platform thread \"") + name() + "\"";
+    }
+
+    /** A platform thread's stack now, for a deadlock's message; null for a green thread, whose stack is its saved frames. */
+    StackTraceElement[] platformStack() {
+        return null;
     }
 
     /** The strand of the running green thread, or of the current platform thread. */

@@ -32,6 +32,9 @@
  *   <li><b>Timers</b> ({@link dev.greenthreads.internal.scheduler.Timers}): the deadlines of
  *       timed parks, in a {@link dev.greenthreads.internal.scheduler.TimerHeap}. <b>Timed
  *       waiter</b>: the one idle carrier parked until the earliest.</li>
+ *   <li><b>Wait-for edge</b> ({@link dev.greenthreads.internal.scheduler.WaitsFor}): a strand's
+ *       untimed wait for a lock or a thread, which the holder must release or end; followed,
+ *       before a contended wait parks, to refuse a wait that would close a deadlock cycle.</li>
  *   <li><b>Spin lock</b> ({@link dev.greenthreads.internal.sync.SpinLock}): guards every
  *       waiter list; a strand is the spin lock of its joiners.</li>
  * </ul>
