@@ -1,6 +1,7 @@
 package dev.greenthreads.internal.scheduler;
 
 import dev.greenthreads.Suspendable;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -70,9 +71,15 @@ public abstract class Dispatcher {
         }
     }
 
-    /** A work-stealing dispatcher with {@code carriers} daemon carriers, started. */
-    public static Dispatcher workStealing(String name, int carriers, FailureSink failures) {
-        return new StealingDispatcher(name, carriers, failures).startCarriers();
+    /**
+     * A work-stealing dispatcher with {@code carriers} daemon carriers and its
+     * {@link CarrierMonitor}, started. While carriers are blocked inside green threads, it runs
+     * up to {@code maxCarriers} carrier threads in all (at least {@code carriers}); a carrier
+     * left without a core retires after {@code spareIdleNanos} without one.
+     */
+    public static Dispatcher workStealing(String name, int carriers, int maxCarriers, long spareIdleNanos,
+            FailureSink failures) {
+        return new StealingDispatcher(name, carriers, maxCarriers, spareIdleNanos, failures).startCarriers();
     }
 
     /** A deterministic dispatcher (one daemon carrier, choices drawn from {@code seed}), started. */
@@ -80,7 +87,7 @@ public abstract class Dispatcher {
         return new DeterministicDispatcher(name, seed, failures).startCarriers();
     }
 
-    final Dispatcher startCarriers() {
+    Dispatcher startCarriers() {
         for (Carrier c : carriers) {
             c.start();
         }
@@ -93,6 +100,31 @@ public abstract class Dispatcher {
 
     public int carrierCount() {
         return carriers.length;
+    }
+
+    /** Carrier threads alive now: the carriers, plus those added while others are blocked and not yet retired. */
+    public int carrierThreads() {
+        return carriers.length;
+    }
+
+    /** Times a carrier blocked inside a green thread had its core handed to another carrier thread. */
+    public long handOffs() {
+        return 0;
+    }
+
+    /** Carrier threads started beyond the first {@link #carrierCount()}. */
+    public long carriersAdded() {
+        return 0;
+    }
+
+    /** Carrier threads that retired after idling without a core. */
+    public long carriersRetired() {
+        return 0;
+    }
+
+    /** Every thread {@link #close()} waits for once the carriers are stopped. */
+    Iterable<? extends Thread> threads() {
+        return List.of(carriers);
     }
 
     // ------------------------------------------------------------------------------------
@@ -121,6 +153,14 @@ public abstract class Dispatcher {
 
     /** After {@link #stopped} was set: make every carrier notice. */
     abstract void wakeAllCarriers();
+
+    /** Runner, on {@code carrier}: the thread's body is about to run (or resume). */
+    void sliceStarts(Carrier carrier) {
+    }
+
+    /** Runner, on {@code carrier}: the body returned, suspended or threw; its after-unwind action comes next. */
+    void sliceEnded(Carrier carrier) {
+    }
 
     // ------------------------------------------------------------------------------------
 
@@ -198,7 +238,7 @@ public abstract class Dispatcher {
         stopped = true;
         wakeAllCarriers();
         if (me == null) {
-            for (Carrier c : carriers) {
+            for (Thread c : threads()) {
                 if (c != Thread.currentThread()) {
                     for (;;) {
                         try {
