@@ -280,6 +280,11 @@ public final class Scheduler implements AutoCloseable {
         }
 
         @Override
+        public void hung(GreenStrand thread, Throwable report) {
+            handler.uncaughtException(GreenThread.of(thread), report);
+        }
+
+        @Override
         public void internalError(String what, Throwable error) {
             FailureSink.print(what, error);
         }

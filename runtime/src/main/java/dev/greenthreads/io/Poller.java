@@ -230,6 +230,15 @@ final class Poller implements Dispatcher.IdlePoller {
         selector.wakeup();
     }
 
+    @Override
+    public boolean watching() {
+        try {
+            return !selector.keys().isEmpty(); // a racy read of a size, for a heuristic that waits a second anyway
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
     // ------------------------------------------------------------------------------------
     // The poller thread
 

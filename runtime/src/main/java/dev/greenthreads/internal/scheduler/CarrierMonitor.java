@@ -27,9 +27,16 @@ import java.util.concurrent.locks.LockSupport;
  * computes without suspending is for time slices to stop, and another thread on its core would
  * only compete with it for a processor.
  *
+ * <h2>A hang is never silent</h2>
+ * When green threads are alive but every core has been idle, with no dispatch, no queued
+ * thread, no timer, no registered channel and no carrier blocked in a slice, for
+ * {@link #HANG_NANOS}, nothing in the scheduler can wake them: the monitor reports it once
+ * ({@link Dispatcher#hung}), with what each thread waits in, and again only after a dispatch.
+ * Only a platform thread could still wake them; the report says so.
+ *
  * <h2>Tick</h2>
  * Every {@link #BUSY_TICK_NANOS} while some core is active; doubling up to
- * {@link #IDLE_TICK_MAX_NANOS} while every core is idle, when there is nothing to watch.
+ * {@link #IDLE_TICK_MAX_NANOS} while every core is idle, when there is little to watch.
  */
 final class CarrierMonitor implements Runnable {
 
@@ -37,6 +44,8 @@ final class CarrierMonitor implements Runnable {
     static final long BLOCKED_NANOS = 20_000_000L;
     static final long BUSY_TICK_NANOS = BLOCKED_NANOS / 4;
     static final long IDLE_TICK_MAX_NANOS = 160_000_000L;
+    /** Every thread blocked this long, with nothing to wake them, is a hang. */
+    static final long HANG_NANOS = 1_000_000_000L;
 
     private final StealingDispatcher dispatcher;
     private final Core[] cores;
@@ -51,6 +60,11 @@ final class CarrierMonitor implements Runnable {
     /** Per core: not before this time look again at a carrier found busy. */
     private final long[] nextLook;
     private volatile long handOffs;
+
+    /** Hang watch: the dispatches of all cores at the last look, since when nothing could wake a thread, and whether reported. */
+    private long dispatchesSeen;
+    private long stuckSince;
+    private boolean reported;
 
     CarrierMonitor(StealingDispatcher dispatcher, Core[] cores, IdleCarriers idleCarriers, SpareCarriers spares) {
         this.dispatcher = dispatcher;
@@ -101,6 +115,7 @@ final class CarrierMonitor implements Runnable {
     /** One look at every core; returns true if all of them were idle. */
     private boolean watch(long now) {
         boolean allIdle = true;
+        long all = 0;
         for (int i = 0; i < cores.length; i++) {
             Core c = cores[i];
             if (c.parkState != Core.IDLE) {
@@ -108,6 +123,7 @@ final class CarrierMonitor implements Runnable {
             }
             Carrier h = c.inSlice();
             long d = c.dispatches();
+            all += d;
             if (h == null || h != holder[i] || d != dispatches[i]) {
                 holder[i] = h;
                 dispatches[i] = d;
@@ -123,7 +139,28 @@ final class CarrierMonitor implements Runnable {
                 }
             }
         }
+        watchForHang(now, allIdle, all);
         return allIdle;
+    }
+
+    private void watchForHang(long now, boolean allIdle, long dispatched) {
+        if (dispatched != dispatchesSeen) {
+            dispatchesSeen = dispatched;
+            reported = false;
+            stuckSince = now;
+            return;
+        }
+        boolean stuck = allIdle && dispatcher.liveThreads() > 0 && idleCarriers.searchingCount() == 0
+                && spares.coreless() == 0 && dispatcher.nothingCanWake();
+        if (!stuck) {
+            stuckSince = now;
+        } else if (!reported && now - stuckSince >= HANG_NANOS) {
+            reported = true;
+            dispatcher.hung("scheduler \"" + dispatcher.name() + "\" hangs: its " + dispatcher.liveThreads()
+                    + " green threads have all been blocked for " + (now - stuckSince) / 1_000_000L
+                    + " ms, with no thread ready or running, no timer and no I/O that could wake one"
+                    + " (only a platform thread can):" + dispatcher.describeThreads());
+        }
     }
 
     /** Ready green threads wait, and no idle carrier is there to take them. */

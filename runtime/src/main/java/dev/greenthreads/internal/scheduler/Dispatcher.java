@@ -2,6 +2,8 @@ package dev.greenthreads.internal.scheduler;
 
 import dev.greenthreads.Suspendable;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -12,9 +14,10 @@ import java.util.concurrent.locks.LockSupport;
  * {@link StealingDispatcher} (per-carrier queues, stealing, the wake protocol) and
  * {@link DeterministicDispatcher} (one carrier, seeded random choices, a virtual clock).
  *
- * <p>This base class keeps what both share: the count of live green threads, closing, and the
- * {@link FailureSink}. It knows nothing of the public classes, and holds no reference to any
- * green thread: a thread that ended is unreachable from here.
+ * <p>This base class keeps what both share: the live green threads, closing, and the
+ * {@link FailureSink}. It knows nothing of the public classes. It holds the green threads that
+ * started and have not ended, so that a hang, or a {@code close()} that waits, can say what
+ * each waits for (Go's allgs); a thread that ended is unreachable from here.
  */
 public abstract class Dispatcher {
 
@@ -22,9 +25,12 @@ public abstract class Dispatcher {
     private final FailureSink failures;
     final Carrier[] carriers;
 
-    /** Started and not yet terminated green threads. */
+    /** Started and not yet terminated green threads: their number, and themselves. */
     private final AtomicLong live = new AtomicLong();
+    private final Set<GreenStrand> threads = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
+    /** A close that has waited this long for green threads says which. */
+    static final long CLOSE_PATIENCE_NANOS = 1_000_000_000L;
     volatile boolean stopped;
     private final ConcurrentLinkedQueue<Strand> closeWaiters = new ConcurrentLinkedQueue<>();
 
@@ -53,6 +59,12 @@ public abstract class Dispatcher {
 
         /** Makes the poll under way, or else the next one, return at once. */
         void wakeup();
+
+        /**
+         * Whether any channel is registered: readiness could still wake a parked thread, so a
+         * scheduler whose threads are all parked is not (yet) known to hang.
+         */
+        boolean watching();
     }
 
     static volatile IdlePoller idlePoller;
@@ -174,12 +186,68 @@ public abstract class Dispatcher {
                 throw new IllegalStateException("scheduler \"" + name + "\" is closed: it starts no new green threads");
             }
         }
+        threads.add(t);
         submit(t);
     }
 
     /** Runner: a green thread ended. */
     final void terminated(GreenStrand t) {
+        threads.remove(t);
         release();
+    }
+
+    /** Green threads started and not yet ended. */
+    final long liveThreads() {
+        return live.get();
+    }
+
+    /**
+     * One line per live green thread: its name, state and, if suspended, the methods it is
+     * suspended in, innermost first. A snapshot, for diagnostics.
+     */
+    final String describeThreads() {
+        StringBuilder b = new StringBuilder();
+        for (GreenStrand t : threads) {
+            int state = t.runState();
+            b.append("\n  green thread \"").append(t.name()).append("\" (#").append(t.id()).append("): ")
+                    .append(stateName(state));
+            if (state == GreenStrand.PARKED) {
+                List<String> where = t.frames.methods();
+                if (!where.isEmpty()) {
+                    b.append(", waiting in ").append(String.join(" <- ", where));
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    private static String stateName(int state) {
+        switch (state) {
+            case GreenStrand.NEW: return "NEW";
+            case GreenStrand.READY: case GreenStrand.YIELDING: return "READY";
+            case GreenStrand.RUNNING: return "RUNNING";
+            case GreenStrand.PARKING: case GreenStrand.PARKED: return "BLOCKED";
+            default: return "TERMINATED";
+        }
+    }
+
+    /** Reports a hang, found by a monitor: {@code report} says what waits for what. */
+    final void hung(String report) {
+        GreenStrand any = null;
+        for (GreenStrand t : threads) {
+            any = t;
+            break;
+        }
+        if (any == null) {
+            return; // they ended meanwhile
+        }
+        IllegalStateException e = new IllegalStateException(report);
+        e.setStackTrace(new StackTraceElement[0]);
+        try {
+            failures.hung(any, e);
+        } catch (Throwable x) {
+            internalError("the uncaught-exception handler of scheduler \"" + name + "\" threw while handling a hang report", x);
+        }
     }
 
     private void release() {
@@ -226,11 +294,28 @@ public abstract class Dispatcher {
         closeWaiters.add(self);
         closing = true;
         boolean interrupted = false;
+        long since = System.nanoTime();
+        boolean told = false;
         while (live.get() > 0) {
+            if (!told && System.nanoTime() - since >= CLOSE_PATIENCE_NANOS) {
+                told = true;
+                System.err.println("greenthreads: close() of scheduler \"" + name + "\" has waited "
+                        + CLOSE_PATIENCE_NANOS / 1_000_000_000L + " s for its green threads to end; it waits for "
+                        + live.get() + ":" + describeThreads());
+            }
+            long patience = told ? Long.MAX_VALUE : CLOSE_PATIENCE_NANOS;
             if (me != null) {
-                Strand.park();
+                if (told) {
+                    Strand.park();
+                } else {
+                    Strand.parkNanos(patience);
+                }
             } else {
-                LockSupport.park(this);
+                if (told) {
+                    LockSupport.park(this);
+                } else {
+                    LockSupport.parkNanos(this, patience);
+                }
                 interrupted |= Thread.interrupted();
             }
         }

@@ -17,6 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class SpareCarriers {
 
     private final Dispatcher dispatcher;
+    private final int cores;
     private final int max;
     private final long idleNanos;
     private final ReentrantLock lock = new ReentrantLock();
@@ -29,6 +30,7 @@ final class SpareCarriers {
 
     SpareCarriers(Dispatcher dispatcher, Carrier[] initial, int max, long idleNanos) {
         this.dispatcher = dispatcher;
+        this.cores = initial.length;
         this.max = Math.max(max, initial.length);
         this.idleNanos = idleNanos;
         alive.addAll(List.of(initial));
@@ -143,6 +145,16 @@ final class SpareCarriers {
         lock.lock();
         try {
             return alive.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Carrier threads that hold no core and are not parked: blocked in a slice whose core was taken. */
+    int coreless() {
+        lock.lock();
+        try {
+            return alive.size() - parked.size() - cores;
         } finally {
             lock.unlock();
         }

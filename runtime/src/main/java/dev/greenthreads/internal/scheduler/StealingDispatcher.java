@@ -373,6 +373,15 @@ final class StealingDispatcher extends Dispatcher {
         return timers.due();
     }
 
+    /**
+     * Whether nothing in this dispatcher could make a thread ready: no queued thread, no timer,
+     * no channel the poller watches. Platform threads still could.
+     */
+    boolean nothingCanWake() {
+        IdlePoller poller = idlePoller;
+        return !hasWork() && timers.isEmpty() && (poller == null || !poller.watching());
+    }
+
     @Override
     void wakeAllCarriers() {
         idleCarriers.stop();

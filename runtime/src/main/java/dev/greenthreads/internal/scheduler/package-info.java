@@ -141,7 +141,8 @@
  *   <li>No {@code ThreadLocal} on a green thread's path: the current green thread is
  *       {@code FrameStack.current().owner()}, a field of the carrier.</li>
  *   <li>Nothing here may keep an ended green thread reachable: queues clear their slots, the
- *       timer heap removes entries, and there is no registry of threads.</li>
+ *       timer heap removes entries, and the dispatcher's set of live threads (for hang reports)
+ *       drops a thread when it ends.</li>
  * </ul>
  */
 package dev.greenthreads.internal.scheduler;
