@@ -34,6 +34,11 @@ import java.util.concurrent.locks.LockSupport;
  * ({@link Dispatcher#hung}), with what each thread waits in, and again only after a dispatch.
  * Only a platform thread could still wake them; the report says so.
  *
+ * <h2>The I/O poller</h2>
+ * At each tick the monitor also lets the poller check that somebody polls
+ * ({@link Dispatcher.IdlePoller#watch()}): when every carrier runs green threads, no idle
+ * carrier blocks in the poller, and the poller's own thread must take polling over.
+ *
  * <h2>Tick</h2>
  * Every {@link #BUSY_TICK_NANOS} while some core is active; doubling up to
  * {@link #IDLE_TICK_MAX_NANOS} while every core is idle, when there is little to watch.
@@ -140,6 +145,10 @@ final class CarrierMonitor implements Runnable {
             }
         }
         watchForHang(now, allIdle, all);
+        Dispatcher.IdlePoller poller = Dispatcher.idlePoller;
+        if (poller != null) {
+            poller.watch();
+        }
         return allIdle;
     }
 

@@ -65,6 +65,13 @@ public abstract class Dispatcher {
          * scheduler whose threads are all parked is not (yet) known to hang.
          */
         boolean watching();
+
+        /**
+         * A monitor's tick ({@link CarrierMonitor}): if nobody polled for a while although the
+         * poller was free (every carrier is running green threads), the poller's own thread
+         * takes polling over. Cheap, and safe to call from several monitors at once.
+         */
+        void watch();
     }
 
     static volatile IdlePoller idlePoller;
