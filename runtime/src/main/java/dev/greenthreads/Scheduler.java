@@ -39,10 +39,18 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Scheduler implements AutoCloseable {
 
-    /** Receives the exception that escaped a detached green thread. */
+    /**
+     * Receives the exception that escaped a detached green thread, and the report of a hang:
+     * when every green thread of the scheduler has been blocked for a second with nothing in
+     * the scheduler that could wake one, an {@link IllegalStateException} whose message names
+     * each thread, its state and where it waits, with one of those threads.
+     */
     @FunctionalInterface
     public interface UncaughtExceptionHandler {
-        /** Called on a carrier, outside any green thread, once per failed detached thread. */
+        /**
+         * Called on a carrier, outside any green thread, once per failed detached thread; or on
+         * the scheduler's monitor thread, once per hang.
+         */
         void uncaughtException(GreenThread<?> thread, Throwable exception);
     }
 

@@ -63,7 +63,8 @@ class BlockedCarriersTest {
             }
             assertEquals(8, finished.get());
             Dispatcher d = s.dispatcher();
-            assertTrue(d.handOffs() >= 6, "cores handed over from blocked carriers: " + d.handOffs());
+            // Four readers blocked at once on two cores: at least two of them lost their core.
+            assertTrue(d.handOffs() >= 2, "cores handed over from blocked carriers: " + d.handOffs());
             assertTrue(d.carriersAdded() >= 1, "carrier threads added: " + d.carriersAdded());
             for (Socket c : clients) {
                 c.close();

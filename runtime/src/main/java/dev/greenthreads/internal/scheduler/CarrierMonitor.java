@@ -165,8 +165,9 @@ final class CarrierMonitor implements Runnable {
             stuckSince = now;
         } else if (!reported && now - stuckSince >= HANG_NANOS) {
             reported = true;
-            dispatcher.hung("scheduler \"" + dispatcher.name() + "\" hangs: its " + dispatcher.liveThreads()
-                    + " green threads have all been blocked for " + (now - stuckSince) / 1_000_000L
+            long n = dispatcher.liveThreads();
+            dispatcher.hung("scheduler \"" + dispatcher.name() + "\" hangs: " + (n == 1 ? "its green thread has"
+                    : "its " + n + " green threads have all") + " been blocked for " + (now - stuckSince) / 1_000_000L
                     + " ms, with no thread ready or running, no timer and no I/O that could wake one"
                     + " (only a platform thread can):" + dispatcher.describeThreads());
         }
