@@ -27,7 +27,13 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Yielding re-queues on the carrier's own queue without waking anyone: a yield adds no
  * parallelism (Go's {@code Gosched} does not wake either). The yield path takes no lock and
- * allocates nothing: a volatile store of the state and a ring-buffer push.
+ * allocates nothing: a volatile store of the state, the core's slice store and
+ * compare-and-set, and a ring-buffer push.
+ *
+ * <p>A carrier that blocks inside a slice loses its core to a spare carrier thread
+ * ({@link CarrierMonitor}, {@link SpareCarriers}); so a carrier finds its core in
+ * {@link Carrier#core}, which is null once it lost it (package-info, "Cores and carrier
+ * threads").
  */
 final class StealingDispatcher extends Dispatcher {
 
