@@ -27,7 +27,7 @@ public abstract class Dispatcher {
 
     /** Started and not yet terminated green threads: their number, and themselves. */
     private final AtomicLong live = new AtomicLong();
-    private final Set<GreenStrand> threads = ConcurrentHashMap.newKeySet();
+    private final Set<GreenStrand> greenThreads = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
     /** A close that has waited this long for green threads says which. */
     static final long CLOSE_PATIENCE_NANOS = 1_000_000_000L;
@@ -141,8 +141,8 @@ public abstract class Dispatcher {
         return 0;
     }
 
-    /** Every thread {@link #close()} waits for once the carriers are stopped. */
-    Iterable<? extends Thread> threads() {
+    /** Every kernel thread {@link #close()} joins once the carriers are stopped. */
+    Iterable<? extends Thread> kernelThreads() {
         return List.of(carriers);
     }
 
@@ -193,13 +193,13 @@ public abstract class Dispatcher {
                 throw new IllegalStateException("scheduler \"" + name + "\" is closed: it starts no new green threads");
             }
         }
-        threads.add(t);
+        greenThreads.add(t);
         submit(t);
     }
 
     /** Runner: a green thread ended. */
     final void terminated(GreenStrand t) {
-        threads.remove(t);
+        greenThreads.remove(t);
         release();
     }
 
@@ -214,7 +214,7 @@ public abstract class Dispatcher {
      */
     final String describeThreads() {
         StringBuilder b = new StringBuilder();
-        for (GreenStrand t : threads) {
+        for (GreenStrand t : greenThreads) {
             int state = t.runState();
             b.append("\n  green thread \"").append(t.name()).append("\" (#").append(t.id()).append("): ")
                     .append(stateName(state));
@@ -241,7 +241,7 @@ public abstract class Dispatcher {
     /** Reports a hang, found by a monitor: {@code report} says what waits for what. */
     final void hung(String report) {
         GreenStrand any = null;
-        for (GreenStrand t : threads) {
+        for (GreenStrand t : greenThreads) {
             any = t;
             break;
         }
@@ -330,7 +330,7 @@ public abstract class Dispatcher {
         stopped = true;
         wakeAllCarriers();
         if (me == null) {
-            for (Thread c : threads()) {
+            for (Thread c : kernelThreads()) {
                 if (c != Thread.currentThread()) {
                     for (;;) {
                         try {

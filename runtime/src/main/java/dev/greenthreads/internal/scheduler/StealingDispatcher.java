@@ -396,7 +396,7 @@ final class StealingDispatcher extends Dispatcher {
     }
 
     @Override
-    Iterable<? extends Thread> threads() {
+    Iterable<? extends Thread> kernelThreads() {
         List<Thread> all = new ArrayList<>(spares.snapshot());
         all.add(monitor.thread());
         return all;
