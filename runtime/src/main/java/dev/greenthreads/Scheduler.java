@@ -5,12 +5,13 @@ import dev.greenthreads.internal.scheduler.FailureSink;
 import dev.greenthreads.internal.scheduler.GreenStrand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Runs green threads on a fixed set of carrier kernel threads (daemon threads). The pthreads
+ * Runs green threads on a set of carrier kernel threads (daemon threads). The pthreads
  * analogue is the kernel scheduler itself: a green thread is bound to one scheduler for its
  * life, and a scheduler's green threads run in parallel on its carriers.
  *
@@ -28,22 +29,39 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Scheduling is cooperative: a green thread keeps its carrier until it parks, yields or ends.
  * A green thread that blocks its kernel thread ({@code Thread.sleep}, a plain socket read, a
- * contended {@code synchronized}) holds its carrier meanwhile.
+ * contended {@code synchronized}) holds its carrier thread meanwhile; if it stays blocked for
+ * more than about 20 ms while other green threads are ready, the scheduler hands its place to
+ * another carrier thread, started if need be (see {@link Builder#maxCarriers(int)}), so that the
+ * others keep running.
  *
  * <p>Carriers are daemon threads: the JVM does not wait for green threads. Join them, use
  * {@link #run}, or {@link #close()} a scheduler of your own before {@code main} returns.
  */
 public final class Scheduler implements AutoCloseable {
 
-    /** Receives the exception that escaped a detached green thread. */
+    /**
+     * Receives the exception that escaped a detached green thread, and the report of a hang:
+     * when every green thread of the scheduler has been blocked for a second with nothing in
+     * the scheduler that could wake one, an {@link IllegalStateException} whose message names
+     * each thread, its state and where it waits, with one of those threads.
+     */
     @FunctionalInterface
     public interface UncaughtExceptionHandler {
-        /** Called on a carrier, outside any green thread, once per failed detached thread. */
+        /**
+         * Called on a carrier, outside any green thread, once per failed detached thread; or on
+         * the scheduler's monitor thread, once per hang.
+         */
         void uncaughtException(GreenThread<?> thread, Throwable exception);
     }
 
     /** System property: the default scheduler's number of carriers (a positive integer). */
     public static final String CARRIERS_PROPERTY = "greenthreads.carriers";
+    /** System property: the default of {@link Builder#maxCarriers(int)} (a positive integer). */
+    public static final String MAX_CARRIERS_PROPERTY = "greenthreads.maxCarriers";
+
+    private static final int DEFAULT_MAX_CARRIERS = 256;
+    /** How long a carrier thread added while others were blocked waits, idle, before it ends. */
+    private static final Duration SPARE_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
     private static final AtomicInteger NUMBER = new AtomicInteger();
     private static final ReentrantLock DEFAULT_LOCK = new ReentrantLock();
@@ -52,11 +70,12 @@ public final class Scheduler implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final boolean shared;
 
-    private Scheduler(String name, int carriers, Long seed, UncaughtExceptionHandler handler, boolean shared) {
+    private Scheduler(String name, int carriers, int maxCarriers, Duration spareIdleTimeout, Long seed,
+            UncaughtExceptionHandler handler, boolean shared) {
         this.shared = shared;
         FailureSink failures = new HandlerSink(handler);
         this.dispatcher = seed == null
-                ? Dispatcher.workStealing(name, carriers, failures)
+                ? Dispatcher.workStealing(name, carriers, maxCarriers, spareIdleTimeout.toNanos(), failures)
                 : Dispatcher.deterministic(name, seed, failures);
     }
 
@@ -75,7 +94,9 @@ public final class Scheduler implements AutoCloseable {
         DEFAULT_LOCK.lock();
         try {
             if (defaultScheduler == null) {
-                defaultScheduler = new Scheduler("greenthreads", defaultCarriers(), null, Scheduler::printUncaught, true);
+                defaultScheduler = new Scheduler("greenthreads", positiveProperty(CARRIERS_PROPERTY,
+                        Runtime.getRuntime().availableProcessors()), positiveProperty(MAX_CARRIERS_PROPERTY,
+                        DEFAULT_MAX_CARRIERS), SPARE_IDLE_TIMEOUT, null, Scheduler::printUncaught, true);
             }
             return defaultScheduler;
         } finally {
@@ -83,10 +104,10 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    private static int defaultCarriers() {
-        String value = System.getProperty(CARRIERS_PROPERTY);
+    private static int positiveProperty(String property, int otherwise) {
+        String value = System.getProperty(property);
         if (value == null) {
-            return Runtime.getRuntime().availableProcessors();
+            return otherwise;
         }
         try {
             int n = Integer.parseInt(value.trim());
@@ -96,7 +117,7 @@ public final class Scheduler implements AutoCloseable {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalStateException("system property " + CARRIERS_PROPERTY + " must be a positive integer, not \""
+        throw new IllegalStateException("system property " + property + " must be a positive integer, not \""
                 + value + "\"");
     }
 
@@ -120,13 +141,15 @@ public final class Scheduler implements AutoCloseable {
      * root thread, e.g. {@code scheduler.run(() -> { ...start and join... })}.
      */
     public static Scheduler deterministic(long seed) {
-        return new Scheduler("deterministic-" + seed, 1, seed, Scheduler::printUncaught, false);
+        return new Scheduler("deterministic-" + seed, 1, 1, SPARE_IDLE_TIMEOUT, seed, Scheduler::printUncaught, false);
     }
 
     /** Configures a work-stealing scheduler of one's own. */
     public static final class Builder {
 
         private int carriers = Runtime.getRuntime().availableProcessors();
+        private Integer maxCarriers;
+        private Duration spareIdleTimeout = SPARE_IDLE_TIMEOUT;
         private String name;
         private UncaughtExceptionHandler handler = Scheduler::printUncaught;
 
@@ -139,6 +162,28 @@ public final class Scheduler implements AutoCloseable {
                 throw new IllegalArgumentException("a scheduler needs at least one carrier, not " + carriers);
             }
             this.carriers = carriers;
+            return this;
+        }
+
+        /**
+         * Caps the carrier threads: while carriers are blocked inside green threads (in
+         * {@code Thread.sleep}, a plain socket read, a contended {@code synchronized}, a pinned
+         * park) and ready green threads wait, the scheduler starts carrier threads to run them,
+         * up to {@code maxCarriers} in all (never fewer than {@link #carriers}); those it no longer
+         * needs end after idling. Default: the system property {@value Scheduler#MAX_CARRIERS_PROPERTY},
+         * else 256.
+         */
+        public Builder maxCarriers(int maxCarriers) {
+            if (maxCarriers < 1) {
+                throw new IllegalArgumentException("maxCarriers must be at least one, not " + maxCarriers);
+            }
+            this.maxCarriers = maxCarriers;
+            return this;
+        }
+
+        /** For tests: how long a carrier thread added while others were blocked idles before it ends. */
+        Builder spareIdleTimeout(Duration timeout) {
+            this.spareIdleTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 
@@ -160,7 +205,8 @@ public final class Scheduler implements AutoCloseable {
         /** Creates the scheduler and starts its carriers. */
         public Scheduler build() {
             String n = name != null ? name : "scheduler-" + NUMBER.incrementAndGet();
-            return new Scheduler(n, carriers, null, handler, false);
+            int max = maxCarriers != null ? maxCarriers : positiveProperty(MAX_CARRIERS_PROPERTY, DEFAULT_MAX_CARRIERS);
+            return new Scheduler(n, carriers, max, spareIdleTimeout, null, handler, false);
         }
     }
 
@@ -213,7 +259,7 @@ public final class Scheduler implements AutoCloseable {
         return dispatcher.name();
     }
 
-    /** Number of carrier threads. */
+    /** Number of carriers: of green threads running at once, unless some block their carrier thread. */
     public int carriers() {
         return dispatcher.carrierCount();
     }
@@ -239,6 +285,11 @@ public final class Scheduler implements AutoCloseable {
         @Override
         public void uncaught(GreenStrand thread, Throwable error) {
             handler.uncaughtException(GreenThread.of(thread), error);
+        }
+
+        @Override
+        public void hung(GreenStrand thread, Throwable report) {
+            handler.uncaughtException(GreenThread.of(thread), report);
         }
 
         @Override

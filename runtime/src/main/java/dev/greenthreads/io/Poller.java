@@ -47,9 +47,11 @@ import java.util.function.Consumer;
  *       when no carrier does, for platform threads and for carriers that are all busy. It
  *       owns the selector at first; an idle carrier that finds it there asks for it
  *       ({@link #claimant}) and parks, and the thread hands over after its select and unparks
- *       it. Then the thread watches: if for {@value #STALLED_MILLIS} ms nobody polled and
- *       nobody holds the selector (every carrier is running green threads, or none exists), it
- *       takes it back (Go's sysmon does the same for its netpoll, every 10 ms). Its wake-ups
+ *       it. Then it parks, and the schedulers' monitors watch ({@link #watch()}, at each
+ *       tick): if for {@value #STALLED_MILLIS} ms nobody polled and nobody held the selector
+ *       (every carrier is running green threads), the selector goes back to the thread (Go's
+ *       sysmon does the same for its netpoll, every 10 ms). While no monitor watches (no
+ *       scheduler runs), the thread watches itself, every {@value #STALLED_MILLIS} ms. Its wake-ups
  *       reach a green thread through its scheduler's global queue, often with a futex wake of
  *       an idle carrier.</li>
  * </ul>
@@ -70,6 +72,7 @@ final class Poller implements Dispatcher.IdlePoller {
 
     /** Nobody polled for this long while nobody held the selector: the poller thread takes it. */
     static final long STALLED_MILLIS = 10;
+    private static final long STALLED_NANOS = STALLED_MILLIS * 1_000_000L;
 
     /** {@link #owner}: nobody; the poller thread; an idle carrier. */
     private static final int FREE = 0, KERNEL = 1, CARRIER = 2;
@@ -96,6 +99,11 @@ final class Poller implements Dispatcher.IdlePoller {
     private volatile Thread claimant;
     /** Polls by idle carriers so far: the poller thread's sign that carriers are polling. */
     private volatile long carrierPolls;
+    /** {@link #watch()}'s state: the polls it last saw, when they last changed, when it last ran. */
+    private final ReentrantLock watchLock = new ReentrantLock();
+    private long pollsSeen;
+    private long pollsSeenAt;
+    private volatile long watchedAt;
     /** True while a select is under (or about to be) under way; see {@link #interestChanged()}. */
     private volatile boolean selecting;
     /** Of the select under way: what {@link Registration#ready} does with readiness nobody waits for. */
@@ -230,6 +238,15 @@ final class Poller implements Dispatcher.IdlePoller {
         selector.wakeup();
     }
 
+    @Override
+    public boolean watching() {
+        try {
+            return !selector.keys().isEmpty(); // a racy read of a size, for a heuristic that waits a second anyway
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
     // ------------------------------------------------------------------------------------
     // The poller thread
 
@@ -257,17 +274,45 @@ final class Poller implements Dispatcher.IdlePoller {
         LockSupport.unpark((Thread) CLAIMANT.getAndSet(this, (Thread) null));
     }
 
-    /** Parks until nobody polled for {@value #STALLED_MILLIS} ms while the selector was free, and takes it. */
+    /**
+     * Parks until {@link #watch()} gave the selector back to this thread; watches itself while no
+     * monitor has for {@value #STALLED_MILLIS} ms (while monitors watch, it wakes only
+     * rarely, in case they stop).
+     */
     private void awaitStall() {
-        long polled = carrierPolls;
-        for (;;) {
-            LockSupport.parkNanos(this, STALLED_MILLIS * 1_000_000L);
-            long now = carrierPolls;
-            if (now != polled) {
-                polled = now;
-            } else if (OWNER.compareAndSet(this, FREE, KERNEL)) {
-                return;
+        while (owner != KERNEL) {
+            boolean watched = System.nanoTime() - watchedAt < STALLED_NANOS;
+            LockSupport.parkNanos(this, watched ? 10 * STALLED_NANOS : STALLED_NANOS);
+            if (owner != KERNEL && System.nanoTime() - watchedAt >= STALLED_NANOS) {
+                watch();
             }
+        }
+    }
+
+    /**
+     * Gives the selector to the poller thread if it was free and nobody polled for
+     * {@value #STALLED_MILLIS} ms; see {@link Dispatcher.IdlePoller#watch()}. The owner
+     * compare-and-set makes the hand-over safe whoever calls it; the lock only keeps the
+     * callers' bookkeeping consistent, and a caller that finds it taken has nothing to add.
+     */
+    @Override
+    public void watch() {
+        if (!watchLock.tryLock()) {
+            return;
+        }
+        try {
+            long now = System.nanoTime();
+            watchedAt = now;
+            long polls = carrierPolls;
+            if (polls != pollsSeen || owner != FREE) {
+                pollsSeen = polls;
+                pollsSeenAt = now;
+            } else if (now - pollsSeenAt >= STALLED_NANOS && OWNER.compareAndSet(this, FREE, KERNEL)) {
+                pollsSeenAt = now;
+                LockSupport.unpark(thread);
+            }
+        } finally {
+            watchLock.unlock();
         }
     }
 

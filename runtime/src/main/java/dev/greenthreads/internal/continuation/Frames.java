@@ -17,4 +17,18 @@ public final class Frames {
     Object[] refs = NO_REFS;
     /** Saved frames, outermost first; their data ends at primTop and refTop. A suspended thread has at least one. */
     int count, primTop, refTop;
+
+    /**
+     * The saved frames' methods, innermost first, as "name(desc)": where a suspended thread
+     * waits, for diagnostics. Read it only while the thread stays suspended.
+     */
+    public java.util.List<String> methods() {
+        java.util.ArrayList<String> keys = new java.util.ArrayList<>();
+        for (int f = 0, r = 0, p = 0; f < count && p + 1 < prims.length && r < refs.length; f++) {
+            keys.add(0, String.valueOf(refs[r]));
+            r += 1 + (prims[p + 1] & 0xFFFF);
+            p += 2 + (prims[p + 1] >>> 16);
+        }
+        return keys;
+    }
 }

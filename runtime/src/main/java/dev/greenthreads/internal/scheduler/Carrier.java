@@ -5,14 +5,21 @@ import dev.greenthreads.internal.continuation.FrameStack;
 
 /**
  * A kernel thread that runs green threads: it asks its dispatcher for the next ready one and
- * runs it until it ends or suspends (the <em>runner</em>, {@link #runSlice}). It holds only what
- * every dispatcher needs; the work-stealing dispatcher keeps each carrier's scheduling state in
- * a {@link Core}, found by {@link #index}.
+ * runs it until it ends or suspends (the <em>runner</em>, {@link #runSlice}). The work-stealing
+ * dispatcher keeps its scheduling state in the {@link Core} the carrier holds, if any
+ * (package-info, "Cores and carrier threads").
  */
 final class Carrier extends CarrierThread {
 
     final Dispatcher dispatcher;
     final int index;
+
+    /** The core it holds (work-stealing dispatcher only), or null; written only by this thread. */
+    Core core;
+    /** Whether it is inside {@link #runSlice}'s run of a body; this thread's only. */
+    boolean inSlice;
+    /** A core the monitor hands to this carrier, parked as a spare. */
+    volatile Core handoff;
 
     Carrier(Dispatcher dispatcher, int index, String name) {
         super(null, name);
@@ -49,6 +56,7 @@ final class Carrier extends CarrierThread {
         Object value = null;
         Throwable error = null;
         boolean suspended = false;
+        dispatcher.sliceStarts(this);
         try {
             value = t.runBody();
             suspended = f.suspendedAfterRun();
@@ -57,6 +65,7 @@ final class Carrier extends CarrierThread {
             error = e;
         } finally {
             f.unmount();
+            dispatcher.sliceEnded(this);
         }
         try {
             if (suspended) {

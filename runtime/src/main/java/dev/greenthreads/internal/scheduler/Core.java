@@ -6,8 +6,10 @@ import java.lang.invoke.VarHandle;
 /**
  * One carrier's share of the {@link StealingDispatcher}'s state (Go's P, Tokio's {@code Core}):
  * its run queue and LIFO slot, which other carriers steal from; its park state in the wake
- * protocol of {@link IdleCarriers}; and bookkeeping only its owner touches. There is one per
- * carrier, owned by the dispatcher; the {@link Carrier} thread itself knows nothing of it.
+ * protocol of {@link IdleCarriers}; its {@link #slice} state, by which the
+ * {@link CarrierMonitor} takes it from a carrier blocked in a slice; and bookkeeping only its
+ * owner touches. There are as many as the scheduler has carriers, for its whole life; the
+ * carrier thread that holds one may change (package-info, "Cores and carrier threads").
  */
 final class Core {
 
@@ -17,7 +19,15 @@ final class Core {
      */
     static final int ACTIVE = 0, IDLE = 1, NOTIFIED = 2;
 
-    private static final VarHandle PARK_STATE, LIFO, DISPATCHES;
+    /**
+     * {@link #slice}: its carrier, inside a slice, is using the core as its owner (a push from
+     * the thread it runs); the monitor cannot take it meanwhile.
+     */
+    static final Object PINNED = new Object();
+    /** {@link #slice}: the monitor took the core from the carrier that was in a slice. */
+    static final Object TAKEN = new Object();
+
+    private static final VarHandle PARK_STATE, LIFO, DISPATCHES, SLICE;
 
     static {
         try {
@@ -25,14 +35,25 @@ final class Core {
             PARK_STATE = l.findVarHandle(Core.class, "parkState", int.class);
             LIFO = l.findVarHandle(Core.class, "lifo", GreenStrand.class);
             DISPATCHES = l.findVarHandle(Core.class, "dispatches", long.class);
+            SLICE = l.findVarHandle(Core.class, "slice", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     final int index;
-    /** Its carrier, which {@link IdleCarriers.Parking} parks and unparks; null in a test with fake parking. */
-    final Thread thread;
+    /**
+     * The carrier thread that holds it, which {@link IdleCarriers.Parking} parks and unparks;
+     * null in a test with fake parking. It changes only while the core is not idle (the
+     * monitor takes cores from carriers inside a slice), so a waker of an idle core reads the
+     * thread that parks.
+     */
+    volatile Thread thread;
+    /**
+     * Null while its carrier is between slices (dispatching, searching, idle); while it runs
+     * one, that {@link Carrier}, or {@link #PINNED}; {@link #TAKEN} once the monitor took it.
+     */
+    private volatile Object slice;
 
     /** Ready threads of this carrier; others steal from it. */
     final RunQueue<GreenStrand> queue = new RunQueue<>();
@@ -57,6 +78,46 @@ final class Core {
         this.index = index;
         this.thread = thread;
         this.seed = 0x9E3779B9 * (index + 1);
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Slices: see package-info, "Cores and carrier threads"
+
+    /** Owner, about to run a slice: from now on the monitor may take the core. */
+    void enterSlice(Carrier owner) {
+        slice = owner;
+    }
+
+    /** Owner, after its slice: returns false if the core was taken meanwhile (it is not its own any more). */
+    boolean leaveSlice(Carrier owner) {
+        return SLICE.compareAndSet(this, owner, null);
+    }
+
+    /** Owner inside a slice, before a push of its own: returns false if the core was taken. */
+    boolean pin(Carrier owner) {
+        return SLICE.compareAndSet(this, owner, PINNED);
+    }
+
+    /** Owner: after {@link #pin}. */
+    void unpin(Carrier owner) {
+        slice = owner;
+    }
+
+    /** The carrier inside a slice on this core, or null. */
+    Carrier inSlice() {
+        Object s = slice;
+        return s instanceof Carrier ? (Carrier) s : null;
+    }
+
+    /** Monitor: takes the core from {@code holder} if it is still inside a slice and not pinned. */
+    boolean take(Carrier holder) {
+        return SLICE.compareAndSet(this, holder, TAKEN);
+    }
+
+    /** Monitor, after {@link #take}: the core belongs to {@code next}, which is between slices. */
+    void handTo(Thread next) {
+        thread = next;
+        slice = null;
     }
 
     boolean casParkState(int expected, int next) {

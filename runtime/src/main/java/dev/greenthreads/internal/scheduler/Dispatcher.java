@@ -1,6 +1,9 @@
 package dev.greenthreads.internal.scheduler;
 
 import dev.greenthreads.Suspendable;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -11,9 +14,10 @@ import java.util.concurrent.locks.LockSupport;
  * {@link StealingDispatcher} (per-carrier queues, stealing, the wake protocol) and
  * {@link DeterministicDispatcher} (one carrier, seeded random choices, a virtual clock).
  *
- * <p>This base class keeps what both share: the count of live green threads, closing, and the
- * {@link FailureSink}. It knows nothing of the public classes, and holds no reference to any
- * green thread: a thread that ended is unreachable from here.
+ * <p>This base class keeps what both share: the live green threads, closing, and the
+ * {@link FailureSink}. It knows nothing of the public classes. It holds the green threads that
+ * started and have not ended, so that a hang, or a {@code close()} that waits, can say what
+ * each waits for (Go's allgs); a thread that ended is unreachable from here.
  */
 public abstract class Dispatcher {
 
@@ -21,9 +25,12 @@ public abstract class Dispatcher {
     private final FailureSink failures;
     final Carrier[] carriers;
 
-    /** Started and not yet terminated green threads. */
+    /** Started and not yet terminated green threads: their number, and themselves. */
     private final AtomicLong live = new AtomicLong();
+    private final Set<GreenStrand> greenThreads = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
+    /** A close that has waited this long for green threads says which. */
+    static final long CLOSE_PATIENCE_NANOS = 1_000_000_000L;
     volatile boolean stopped;
     private final ConcurrentLinkedQueue<Strand> closeWaiters = new ConcurrentLinkedQueue<>();
 
@@ -52,6 +59,19 @@ public abstract class Dispatcher {
 
         /** Makes the poll under way, or else the next one, return at once. */
         void wakeup();
+
+        /**
+         * Whether any channel is registered: readiness could still wake a parked thread, so a
+         * scheduler whose threads are all parked is not (yet) known to hang.
+         */
+        boolean watching();
+
+        /**
+         * A monitor's tick ({@link CarrierMonitor}): if nobody polled for a while although the
+         * poller was free (every carrier is running green threads), the poller's own thread
+         * takes polling over. Cheap, and safe to call from several monitors at once.
+         */
+        void watch();
     }
 
     static volatile IdlePoller idlePoller;
@@ -70,9 +90,15 @@ public abstract class Dispatcher {
         }
     }
 
-    /** A work-stealing dispatcher with {@code carriers} daemon carriers, started. */
-    public static Dispatcher workStealing(String name, int carriers, FailureSink failures) {
-        return new StealingDispatcher(name, carriers, failures).startCarriers();
+    /**
+     * A work-stealing dispatcher with {@code carriers} daemon carriers and its
+     * {@link CarrierMonitor}, started. While carriers are blocked inside green threads, it runs
+     * up to {@code maxCarriers} carrier threads in all (at least {@code carriers}); a carrier
+     * left without a core retires after {@code spareIdleNanos} without one.
+     */
+    public static Dispatcher workStealing(String name, int carriers, int maxCarriers, long spareIdleNanos,
+            FailureSink failures) {
+        return new StealingDispatcher(name, carriers, maxCarriers, spareIdleNanos, failures).startCarriers();
     }
 
     /** A deterministic dispatcher (one daemon carrier, choices drawn from {@code seed}), started. */
@@ -80,7 +106,7 @@ public abstract class Dispatcher {
         return new DeterministicDispatcher(name, seed, failures).startCarriers();
     }
 
-    final Dispatcher startCarriers() {
+    Dispatcher startCarriers() {
         for (Carrier c : carriers) {
             c.start();
         }
@@ -93,6 +119,31 @@ public abstract class Dispatcher {
 
     public int carrierCount() {
         return carriers.length;
+    }
+
+    /** Carrier threads alive now: the carriers, plus those added while others are blocked and not yet retired. */
+    public int carrierThreads() {
+        return carriers.length;
+    }
+
+    /** Times a carrier blocked inside a green thread had its core handed to another carrier thread. */
+    public long handOffs() {
+        return 0;
+    }
+
+    /** Carrier threads started beyond the first {@link #carrierCount()}. */
+    public long carriersAdded() {
+        return 0;
+    }
+
+    /** Carrier threads that retired after idling without a core. */
+    public long carriersRetired() {
+        return 0;
+    }
+
+    /** Every kernel thread {@link #close()} joins once the carriers are stopped. */
+    Iterable<? extends Thread> kernelThreads() {
+        return List.of(carriers);
     }
 
     // ------------------------------------------------------------------------------------
@@ -122,6 +173,14 @@ public abstract class Dispatcher {
     /** After {@link #stopped} was set: make every carrier notice. */
     abstract void wakeAllCarriers();
 
+    /** Runner, on {@code carrier}: the thread's body is about to run (or resume). */
+    void sliceStarts(Carrier carrier) {
+    }
+
+    /** Runner, on {@code carrier}: the body returned, suspended or threw; its after-unwind action comes next. */
+    void sliceEnded(Carrier carrier) {
+    }
+
     // ------------------------------------------------------------------------------------
 
     /** Counts the thread as live and queues it; refused once closing, except from its own green threads. */
@@ -134,12 +193,68 @@ public abstract class Dispatcher {
                 throw new IllegalStateException("scheduler \"" + name + "\" is closed: it starts no new green threads");
             }
         }
+        greenThreads.add(t);
         submit(t);
     }
 
     /** Runner: a green thread ended. */
     final void terminated(GreenStrand t) {
+        greenThreads.remove(t);
         release();
+    }
+
+    /** Green threads started and not yet ended. */
+    final long liveThreads() {
+        return live.get();
+    }
+
+    /**
+     * One line per live green thread: its name, state and, if suspended, the methods it is
+     * suspended in, innermost first. A snapshot, for diagnostics.
+     */
+    final String describeThreads() {
+        StringBuilder b = new StringBuilder();
+        for (GreenStrand t : greenThreads) {
+            int state = t.runState();
+            b.append("\n  green thread \"").append(t.name()).append("\" (#").append(t.id()).append("): ")
+                    .append(stateName(state));
+            if (state == GreenStrand.PARKED) {
+                List<String> where = t.frames.methods();
+                if (!where.isEmpty()) {
+                    b.append(", waiting in ").append(String.join(" <- ", where));
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    private static String stateName(int state) {
+        switch (state) {
+            case GreenStrand.NEW: return "NEW";
+            case GreenStrand.READY: case GreenStrand.YIELDING: return "READY";
+            case GreenStrand.RUNNING: return "RUNNING";
+            case GreenStrand.PARKING: case GreenStrand.PARKED: return "BLOCKED";
+            default: return "TERMINATED";
+        }
+    }
+
+    /** Reports a hang, found by a monitor: {@code report} says what waits for what. */
+    final void hung(String report) {
+        GreenStrand any = null;
+        for (GreenStrand t : greenThreads) {
+            any = t;
+            break;
+        }
+        if (any == null) {
+            return; // they ended meanwhile
+        }
+        IllegalStateException e = new IllegalStateException(report);
+        e.setStackTrace(new StackTraceElement[0]);
+        try {
+            failures.hung(any, e);
+        } catch (Throwable x) {
+            internalError("the uncaught-exception handler of scheduler \"" + name + "\" threw while handling a hang report", x);
+        }
     }
 
     private void release() {
@@ -186,11 +301,28 @@ public abstract class Dispatcher {
         closeWaiters.add(self);
         closing = true;
         boolean interrupted = false;
+        long since = System.nanoTime();
+        boolean told = false;
         while (live.get() > 0) {
+            if (!told && System.nanoTime() - since >= CLOSE_PATIENCE_NANOS) {
+                told = true;
+                System.err.println("greenthreads: close() of scheduler \"" + name + "\" has waited "
+                        + CLOSE_PATIENCE_NANOS / 1_000_000_000L + " s for its green threads to end; it waits for "
+                        + live.get() + ":" + describeThreads());
+            }
+            long patience = told ? Long.MAX_VALUE : CLOSE_PATIENCE_NANOS;
             if (me != null) {
-                Strand.park();
+                if (told) {
+                    Strand.park();
+                } else {
+                    Strand.parkNanos(patience);
+                }
             } else {
-                LockSupport.park(this);
+                if (told) {
+                    LockSupport.park(this);
+                } else {
+                    LockSupport.parkNanos(this, patience);
+                }
                 interrupted |= Thread.interrupted();
             }
         }
@@ -198,7 +330,7 @@ public abstract class Dispatcher {
         stopped = true;
         wakeAllCarriers();
         if (me == null) {
-            for (Carrier c : carriers) {
+            for (Thread c : kernelThreads()) {
                 if (c != Thread.currentThread()) {
                     for (;;) {
                         try {

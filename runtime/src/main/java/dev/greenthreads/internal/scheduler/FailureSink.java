@@ -17,6 +17,13 @@ public interface FailureSink {
      */
     void uncaught(GreenStrand thread, Throwable error);
 
+    /**
+     * Every green thread of the scheduler has been blocked for a while with nothing in the
+     * scheduler that could wake one; {@code report}'s message says what each waits for.
+     * {@code thread} is one of them. Called once per hang, on the scheduler's monitor thread.
+     */
+    void hung(GreenStrand thread, Throwable report);
+
     /** The runtime failed where {@code what} says, with {@code error}; it goes on. */
     void internalError(String what, Throwable error);
 

@@ -1,5 +1,7 @@
 package dev.greenthreads.internal.scheduler;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -25,7 +27,13 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Yielding re-queues on the carrier's own queue without waking anyone: a yield adds no
  * parallelism (Go's {@code Gosched} does not wake either). The yield path takes no lock and
- * allocates nothing: a volatile store of the state and a ring-buffer push.
+ * allocates nothing: a volatile store of the state, the core's slice store and
+ * compare-and-set, and a ring-buffer push.
+ *
+ * <p>A carrier that blocks inside a slice loses its core to a spare carrier thread
+ * ({@link CarrierMonitor}, {@link SpareCarriers}); so a carrier finds its core in
+ * {@link Carrier#core}, which is null once it lost it (package-info, "Cores and carrier
+ * threads").
  */
 final class StealingDispatcher extends Dispatcher {
 
@@ -46,18 +54,30 @@ final class StealingDispatcher extends Dispatcher {
     static final long SEARCH_SPIN_NANOS = 20_000;
 
     private final GlobalQueue<GreenStrand> global = new GlobalQueue<>();
-    /** {@code cores[i]} is the state of {@code carriers[i]}. */
+    /** One per carrier of the scheduler; {@code cores[i]} starts on {@code carriers[i]}. */
     private final Core[] cores;
     private final Timers<GreenStrand> timers = new Timers<>();
     private final IdleCarriers idleCarriers;
+    private final SpareCarriers spares;
+    private final CarrierMonitor monitor;
 
-    StealingDispatcher(String name, int carriers, FailureSink failures) {
+    StealingDispatcher(String name, int carriers, int maxCarriers, long spareIdleNanos, FailureSink failures) {
         super(name, carriers, failures);
         this.cores = new Core[carriers];
         for (int i = 0; i < carriers; i++) {
             cores[i] = new Core(i, this.carriers[i]);
+            this.carriers[i].core = cores[i];
         }
         this.idleCarriers = new IdleCarriers(cores, timers, this::hasWork, new CarrierParking(this));
+        this.spares = new SpareCarriers(this, this.carriers, maxCarriers, spareIdleNanos);
+        this.monitor = new CarrierMonitor(this, cores, idleCarriers, spares);
+    }
+
+    @Override
+    Dispatcher startCarriers() {
+        super.startCarriers();
+        monitor.start();
+        return this;
     }
 
     @Override
@@ -116,27 +136,60 @@ final class StealingDispatcher extends Dispatcher {
      */
     @Override
     void ready(GreenStrand t) {
-        Core c = ownCore();
-        if (c != null) {
-            GreenStrand displaced = c.swapLifo(t);
-            if (displaced != null) {
-                pushLocal(c, displaced);
-            }
+        Carrier me = ownCarrier();
+        Core c = me != null ? me.core : null;
+        if (c != null && !me.inSlice) {
+            pushLifo(c, t);
+        } else if (c != null && c.pin(me)) {
+            pushLifo(c, t);
+            c.unpin(me);
         } else {
+            if (c != null) {
+                me.core = null; // taken by the monitor while this carrier was blocked
+                c = null;
+            }
             global.push(t);
         }
         idleCarriers.signalWork(c);
     }
 
-    @Override
-    void yielded(GreenStrand t, Carrier carrier) {
-        pushLocal(cores[carrier.index], t);
+    private void pushLifo(Core c, GreenStrand t) {
+        GreenStrand displaced = c.swapLifo(t);
+        if (displaced != null) {
+            pushLocal(c, displaced);
+        }
     }
 
-    /** The core of the current thread if it is one of this dispatcher's carriers. */
-    private Core ownCore() {
+    @Override
+    void yielded(GreenStrand t, Carrier carrier) {
+        Core c = carrier.core;
+        if (c != null) {
+            pushLocal(c, t);
+        } else {
+            global.push(t);
+            idleCarriers.signalWork(null);
+        }
+    }
+
+    /** The current thread if it is one of this dispatcher's carriers, else null. */
+    private Carrier ownCarrier() {
         Thread th = Thread.currentThread();
-        return th instanceof Carrier && ((Carrier) th).dispatcher == this ? cores[((Carrier) th).index] : null;
+        return th instanceof Carrier && ((Carrier) th).dispatcher == this ? (Carrier) th : null;
+    }
+
+    @Override
+    void sliceStarts(Carrier carrier) {
+        carrier.inSlice = true;
+        carrier.core.enterSlice(carrier);
+    }
+
+    @Override
+    void sliceEnded(Carrier carrier) {
+        carrier.inSlice = false;
+        Core c = carrier.core;
+        if (c != null && !c.leaveSlice(carrier)) {
+            carrier.core = null;
+        }
     }
 
     /** Owner: pushes on its own queue; when full, moves half of it and {@code t} to the global queue. */
@@ -155,7 +208,13 @@ final class StealingDispatcher extends Dispatcher {
 
     @Override
     GreenStrand next(Carrier carrier) {
-        Core c = cores[carrier.index];
+        Core c = carrier.core;
+        if (c == null) {
+            if ((c = spares.await(carrier)) == null) {
+                return null;
+            }
+            carrier.core = c;
+        }
         for (;;) {
             if (stopped) {
                 return null;
@@ -308,7 +367,7 @@ final class StealingDispatcher extends Dispatcher {
     }
 
     /** Whether any queue, LIFO slot or due timer holds work: the re-check of {@link IdleCarriers}. */
-    private boolean hasWork() {
+    boolean hasWork() {
         if (global.size() > 0) {
             return true;
         }
@@ -320,9 +379,47 @@ final class StealingDispatcher extends Dispatcher {
         return timers.due();
     }
 
+    /**
+     * Whether nothing in this dispatcher could make a thread ready: no queued thread, no timer,
+     * no channel the poller watches. Platform threads still could.
+     */
+    boolean nothingCanWake() {
+        IdlePoller poller = idlePoller;
+        return !hasWork() && timers.isEmpty() && (poller == null || !poller.watching());
+    }
+
     @Override
     void wakeAllCarriers() {
         idleCarriers.stop();
+        spares.stop();
+        monitor.stop();
+    }
+
+    @Override
+    Iterable<? extends Thread> kernelThreads() {
+        List<Thread> all = new ArrayList<>(spares.snapshot());
+        all.add(monitor.thread());
+        return all;
+    }
+
+    @Override
+    public int carrierThreads() {
+        return spares.threads();
+    }
+
+    @Override
+    public long handOffs() {
+        return monitor.handOffs();
+    }
+
+    @Override
+    public long carriersAdded() {
+        return spares.added();
+    }
+
+    @Override
+    public long carriersRetired() {
+        return spares.retired();
     }
 
     // ------------------------------------------------------------------------------------

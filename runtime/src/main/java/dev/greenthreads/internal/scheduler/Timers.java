@@ -53,6 +53,11 @@ final class Timers<T extends TimerHeap.Member> {
         any = nonEmpty;
     }
 
+    /** Without the lock: whether no timer is armed. */
+    boolean isEmpty() {
+        return !any;
+    }
+
     /** Without the lock: whether a timer is due now (reads the clock only if there are timers). */
     boolean due() {
         return any && System.nanoTime() - earliest >= 0;

@@ -20,7 +20,16 @@
  *       failures nobody can be thrown to through a
  *       {@link dev.greenthreads.internal.scheduler.FailureSink}.</li>
  *   <li><b>Core</b> ({@link dev.greenthreads.internal.scheduler.Core}): a carrier's share of
- *       the work-stealing dispatcher's state (Go's P): run queue, LIFO slot, park state.</li>
+ *       the work-stealing dispatcher's state (Go's P): run queue, LIFO slot, park state.
+ *       As many as the scheduler has carriers; the carrier thread holding one may change.</li>
+ *   <li><b>Slice</b>: one run of a green thread by a runner, from resuming it to its return,
+ *       suspension or failure. A carrier <b>blocked in a slice</b> waits in the kernel
+ *       ({@code Thread.sleep}, a plain socket read, a pinned park) inside a green thread.</li>
+ *   <li><b>Monitor</b> ({@link dev.greenthreads.internal.scheduler.CarrierMonitor}, Go's
+ *       sysmon): one daemon thread per work-stealing dispatcher that takes the core of a
+ *       carrier blocked in a slice. <b>Spare</b> carrier
+ *       ({@link dev.greenthreads.internal.scheduler.SpareCarriers}): a carrier thread without
+ *       a core, parked until the monitor hands it one, and retired after idling.</li>
  *   <li><b>Run queue</b> ({@link dev.greenthreads.internal.scheduler.RunQueue}): a core's
  *       256-slot ring; the owner pushes and pops, idle carriers steal half.
  *       <b>LIFO slot</b>: the thread most recently unparked or started by code on that carrier, run next.
@@ -91,6 +100,27 @@
  * A thread made ready into a carrier's LIFO slot signals too: its waker may run on without
  * parking, and only a carrier woken to search would take the slot from it.
  *
+ * <h2>Cores and carrier threads</h2>
+ * The number of cores is fixed: it is the number of green threads that run at once. The
+ * carrier threads are not (Go's M and P): a core whose carrier has been blocked in one slice for
+ * a while, while ready threads wait and no carrier is idle, is taken by the monitor and handed
+ * to a spare (started if none is parked, up to {@code maxCarriers} threads). The blocked
+ * carrier finds out when it next touches the core; it then carries on without one: what it
+ * makes ready goes to the global queue, and when its slice is over it parks as a spare.
+ *
+ * <p>Why a core is never used by two threads: only the holder pushes on a core's queue and
+ * fills its LIFO slot. A core's {@code slice} field says whether its holder is inside a slice
+ * (the only time its core may be taken), and the hand-over is a compare-and-set on it. The
+ * holder enters a slice by a plain write (nobody else writes the field while it is between
+ * slices); it leaves by a compare-and-set, and a push it makes inside a slice (a green thread
+ * unparking another) is bracketed by a compare-and-set to PINNED and a write back. The monitor
+ * takes the core by a compare-and-set from the holder to TAKEN. So the holder's owner
+ * operations and the take are ordered: a failed compare-and-set tells the holder the core is
+ * gone, before it touched the core, and the monitor never takes a pinned core. Between slices,
+ * and while idle, a carrier's core cannot be taken, so the dispatch path and the wake protocol
+ * pay nothing for it; a core's thread changes only while the core is in a slice, so a waker
+ * that unparks an idle core's thread unparks the right one.
+ *
  * <h2>Timers</h2>
  * One heap per dispatcher, under a lock (not on the yield path):
  * {@link dev.greenthreads.internal.scheduler.Timers}. A busy carrier fires due
@@ -114,7 +144,8 @@
  *   <li>No {@code ThreadLocal} on a green thread's path: the current green thread is
  *       {@code FrameStack.current().owner()}, a field of the carrier.</li>
  *   <li>Nothing here may keep an ended green thread reachable: queues clear their slots, the
- *       timer heap removes entries, and there is no registry of threads.</li>
+ *       timer heap removes entries, and the dispatcher's set of live threads (for hang reports)
+ *       drops a thread when it ends.</li>
  * </ul>
  */
 package dev.greenthreads.internal.scheduler;

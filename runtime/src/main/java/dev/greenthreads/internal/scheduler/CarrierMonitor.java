@@ -1,0 +1,208 @@
+package dev.greenthreads.internal.scheduler;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The monitor of one work-stealing dispatcher (Go's sysmon): a daemon thread that looks at the
+ * cores now and then, and when a carrier has been inside the same slice for longer than
+ * {@link #BLOCKED_NANOS}, is blocked in the kernel, and ready green threads wait with no idle
+ * carrier to run them, takes that carrier's core and hands it to a spare carrier thread
+ * ({@link SpareCarriers}), so that the scheduler keeps its number of running carriers. The
+ * protocol by which a core changes threads is in package-info, "Cores and carrier threads".
+ *
+ * <h2>Same slice for too long</h2>
+ * A core's dispatch counter moves at every dispatch and its slice field names the carrier
+ * inside a slice: the same carrier and the same count at two looks {@code BLOCKED_NANOS} apart
+ * mean one slice all along. The monitor keeps what it saw per core; the carriers pay nothing
+ * for being watched beyond the slice field they write anyway.
+ *
+ * <h2>Blocked or busy</h2>
+ * A carrier thread in state BLOCKED (a contended {@code synchronized}), WAITING or
+ * TIMED_WAITING ({@code Thread.sleep}, {@code Object.wait}, a {@code LockSupport} park: a
+ * pinned park, a {@code java.util.concurrent} wait) is blocked. A RUNNABLE one is blocked if
+ * the top frame of its stack is a native method (a plain socket read polls in
+ * {@code Net.poll}, a file read in {@code FileDispatcherImpl.read0}, JNI), else busy. Reading
+ * the stack costs a handshake with the carrier, so a carrier found busy is not looked at
+ * again for another {@code BLOCKED_NANOS}. A busy carrier keeps its core: a green thread that
+ * computes without suspending is for time slices to stop, and another thread on its core would
+ * only compete with it for a processor.
+ *
+ * <h2>A hang is never silent</h2>
+ * When green threads are alive but every core has been idle, with no dispatch, no queued
+ * thread, no timer, no registered channel and no carrier blocked in a slice, for
+ * {@link #HANG_NANOS}, nothing in the scheduler can wake them: the monitor reports it once
+ * ({@link Dispatcher#hung}), with what each thread waits in, and again only after a dispatch.
+ * Only a platform thread could still wake them; the report says so.
+ *
+ * <h2>The I/O poller</h2>
+ * At each tick the monitor also lets the poller check that somebody polls
+ * ({@link Dispatcher.IdlePoller#watch()}): when every carrier runs green threads, no idle
+ * carrier blocks in the poller, and the poller's own thread must take polling over.
+ *
+ * <h2>Tick</h2>
+ * Every {@link #BUSY_TICK_NANOS} while some core is active; doubling up to
+ * {@link #IDLE_TICK_MAX_NANOS} while every core is idle, when there is little to watch.
+ */
+final class CarrierMonitor implements Runnable {
+
+    /** A slice this long, in a carrier blocked in the kernel, costs the carrier its core. */
+    static final long BLOCKED_NANOS = 20_000_000L;
+    static final long BUSY_TICK_NANOS = BLOCKED_NANOS / 4;
+    static final long IDLE_TICK_MAX_NANOS = 160_000_000L;
+    /** Every thread blocked this long, with nothing to wake them, is a hang. */
+    static final long HANG_NANOS = 1_000_000_000L;
+
+    private final StealingDispatcher dispatcher;
+    private final Core[] cores;
+    private final IdleCarriers idleCarriers;
+    private final SpareCarriers spares;
+    private final Thread thread;
+
+    /** Per core, what the monitor saw: the carrier inside a slice, the dispatch count, since when. */
+    private final Carrier[] holder;
+    private final long[] dispatches;
+    private final long[] since;
+    /** Per core: not before this time look again at a carrier found busy. */
+    private final long[] nextLook;
+    private volatile long handOffs;
+
+    /** Hang watch: the dispatches of all cores at the last look, since when nothing could wake a thread, and whether reported. */
+    private long dispatchesSeen;
+    private long stuckSince;
+    private boolean reported;
+
+    CarrierMonitor(StealingDispatcher dispatcher, Core[] cores, IdleCarriers idleCarriers, SpareCarriers spares) {
+        this.dispatcher = dispatcher;
+        this.cores = cores;
+        this.idleCarriers = idleCarriers;
+        this.spares = spares;
+        this.holder = new Carrier[cores.length];
+        this.dispatches = new long[cores.length];
+        this.since = new long[cores.length];
+        this.nextLook = new long[cores.length];
+        this.thread = new Thread(this, dispatcher.name() + "-monitor");
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** After the dispatcher stopped. */
+    void stop() {
+        LockSupport.unpark(thread);
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    long handOffs() {
+        return handOffs;
+    }
+
+    @Override
+    public void run() {
+        long tick = BUSY_TICK_NANOS;
+        while (!dispatcher.stopped) {
+            LockSupport.parkNanos(this, tick);
+            boolean allIdle;
+            try {
+                allIdle = watch(System.nanoTime());
+            } catch (Throwable e) {
+                dispatcher.internalError("internal error in the monitor of scheduler \"" + dispatcher.name() + "\"", e);
+                allIdle = false;
+            }
+            tick = allIdle ? Math.min(2 * tick, IDLE_TICK_MAX_NANOS) : BUSY_TICK_NANOS;
+        }
+    }
+
+    /** One look at every core; returns true if all of them were idle. */
+    private boolean watch(long now) {
+        boolean allIdle = true;
+        long all = 0;
+        for (int i = 0; i < cores.length; i++) {
+            Core c = cores[i];
+            if (c.parkState != Core.IDLE) {
+                allIdle = false;
+            }
+            Carrier h = c.inSlice();
+            long d = c.dispatches();
+            all += d;
+            if (h == null || h != holder[i] || d != dispatches[i]) {
+                holder[i] = h;
+                dispatches[i] = d;
+                since[i] = now;
+                nextLook[i] = now;
+                continue;
+            }
+            if (now - since[i] >= BLOCKED_NANOS && now - nextLook[i] >= 0 && waiting()) {
+                if (blocked(h)) {
+                    handOff(c, h);
+                } else {
+                    nextLook[i] = now + BLOCKED_NANOS;
+                }
+            }
+        }
+        watchForHang(now, allIdle, all);
+        Dispatcher.IdlePoller poller = Dispatcher.idlePoller;
+        if (poller != null) {
+            poller.watch();
+        }
+        return allIdle;
+    }
+
+    private void watchForHang(long now, boolean allIdle, long dispatched) {
+        if (dispatched != dispatchesSeen) {
+            dispatchesSeen = dispatched;
+            reported = false;
+            stuckSince = now;
+            return;
+        }
+        boolean stuck = allIdle && dispatcher.liveThreads() > 0 && idleCarriers.searchingCount() == 0
+                && spares.coreless() == 0 && dispatcher.nothingCanWake();
+        if (!stuck) {
+            stuckSince = now;
+        } else if (!reported && now - stuckSince >= HANG_NANOS) {
+            reported = true;
+            long n = dispatcher.liveThreads();
+            dispatcher.hung("scheduler \"" + dispatcher.name() + "\" hangs: " + (n == 1 ? "its green thread has"
+                    : "its " + n + " green threads have all") + " been blocked for " + (now - stuckSince) / 1_000_000L
+                    + " ms, with no thread ready or running, no timer and no I/O that could wake one"
+                    + " (only a platform thread can):" + dispatcher.describeThreads());
+        }
+    }
+
+    /** Ready green threads wait, and no idle carrier is there to take them. */
+    private boolean waiting() {
+        return idleCarriers.idleCount() == 0 && dispatcher.hasWork();
+    }
+
+    private void handOff(Core c, Carrier from) {
+        Carrier to = spares.reserve();
+        if (to == null) {
+            return; // at maxCarriers
+        }
+        if (!c.take(from)) {
+            spares.giveBack(to); // its slice ended, or it is pushing: look again next time
+            return;
+        }
+        spares.hand(to, c);
+        handOffs++; // only the monitor writes it
+    }
+
+    /** Whether {@code t} waits in the kernel rather than computes; see the class comment. */
+    static boolean blocked(Thread t) {
+        switch (t.getState()) {
+            case BLOCKED:
+            case WAITING:
+            case TIMED_WAITING:
+                return true;
+            case RUNNABLE:
+                StackTraceElement[] stack = t.getStackTrace();
+                return stack.length > 0 && stack[0].isNativeMethod();
+            default:
+                return false;
+        }
+    }
+}
