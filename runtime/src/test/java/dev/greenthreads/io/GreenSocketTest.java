@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -376,11 +377,19 @@ class GreenSocketTest {
              GreenServerSocket second = GreenServerSocket.bindSharedPort(first.localAddress(), 0)) {
             assertEquals(first.localPort(), second.localPort());
             assertTrue(second.getOption(java.net.StandardSocketOptions.SO_REUSEPORT));
-            first.close(); // the port stays open through the second
-            try (GreenSocket client = GreenSocket.connect(second.localAddress());
-                 GreenSocket accepted = second.accept()) {
-                assertEquals(client.localAddress(), accepted.remoteAddress());
+            // The kernel gives a connection to one of the two, by a hash of the addresses.
+            AtomicInteger accepted = new AtomicInteger();
+            GreenThread<Void> onFirst = scheduler.start(() -> acceptOne(first, accepted));
+            GreenThread<Void> onSecond = scheduler.start(() -> acceptOne(second, accepted));
+            try (Socket client = new Socket()) {
+                client.connect(first.localAddress());
+                Await.until(Await.SETTLE, () -> "no socket accepted the connection", () -> accepted.get() == 1);
             }
+            first.close(); // wakes the acceptor that got nothing
+            second.close();
+            onFirst.join();
+            onSecond.join();
+            assertEquals(1, accepted.get());
         }
         try (GreenServerSocket plain = GreenServerSocket.bind(anyLoopbackPort())) {
             assertThrows(IOException.class, () -> GreenServerSocket.bind(plain.localAddress()).close(),
@@ -389,6 +398,16 @@ class GreenSocketTest {
     }
 
     // ------------------------------------------------------------------------------------
+
+    /** Accepts one connection and counts it, or returns when the socket is closed. */
+    @Suspendable
+    static void acceptOne(GreenServerSocket server, AtomicInteger accepted) throws IOException {
+        try (GreenSocket s = server.accept()) {
+            accepted.incrementAndGet();
+        } catch (SocketException closed) {
+            // the other socket got the connection
+        }
+    }
 
     /** Accepts one connection and echoes it until the peer's end of stream, then closes. */
     @Suspendable
