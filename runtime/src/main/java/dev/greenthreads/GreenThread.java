@@ -340,7 +340,7 @@ public final class GreenThread<V> {
      */
     @Suspendable
     public static void sleep(Duration duration) {
-        sleepNanos(saturatedNanos(duration));
+        Strand.sleepNanos(saturatedNanos(duration));
     }
 
     /**
@@ -367,30 +367,7 @@ public final class GreenThread<V> {
         if (millis < 0) {
             throw new IllegalArgumentException("sleep time is negative: " + millis + " ms");
         }
-        sleepNanos(TimeUnit.MILLISECONDS.toNanos(millis));
-    }
-
-    @Suspendable
-    private static void sleepNanos(long nanos) {
-        GreenStrand me = GreenStrand.current();
-        if (me == null) {
-            Strand.testCancel();
-            if (nanos > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.sleep(nanos);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    Strand.testCancel();
-                }
-            }
-            return;
-        }
-        me.checkCancel();
-        long deadline = Strand.deadlineAfter(Strand.nanoTime(), nanos);
-        while (deadline - Strand.nanoTime() > 0) {
-            Strand.parkUntil(deadline);
-            me.checkCancel();
-        }
+        Strand.sleepNanos(TimeUnit.MILLISECONDS.toNanos(millis));
     }
 
     private static long saturatedNanos(Duration d) {

@@ -3,6 +3,7 @@ package dev.greenthreads.agent.classify;
 import dev.greenthreads.agent.analysis.ClassHierarchy.ClassInfo;
 import dev.greenthreads.agent.analysis.MonitorRegions;
 import dev.greenthreads.agent.analysis.Places;
+import dev.greenthreads.agent.analysis.SleepingCalls;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,6 +23,12 @@ import org.objectweb.asm.tree.MethodNode;
  * are held ({@link MonitorRegions}). It reads the class and changes nothing.
  */
 public final class Classifier {
+
+    /**
+     * The runtime's own internals, which implement the green equivalents of the JDK's sleeping
+     * calls with those very calls: their calls stay the JDK's.
+     */
+    private static final String RUNTIME_INTERNALS = "dev/greenthreads/internal/";
 
     private final Suspendability suspendability;
     private final boolean verify;
@@ -55,10 +62,12 @@ public final class Classifier {
             return MethodPlan.skip(method, trace && suspendability.isSuspendable(info, method.name, method.desc)
                     ? "it cannot reach a suspension" : null);
         }
-        List<MethodInsnNode> sites = suspendableCalls(cn.name, method, neverSuspend);
         boolean suspendable = suspendability.isSuspendable(info, method.name, method.desc) || lambdaBodies.contains(key);
         boolean constructor = method.name.equals("<init>"), initialiser = method.name.equals("<clinit>");
         boolean synchronizedMethod = (method.access & Opcodes.ACC_SYNCHRONIZED) != 0;
+        boolean sleepsGreen = suspendable && !constructor && !initialiser && !synchronizedMethod
+                && !cn.name.startsWith(RUNTIME_INTERNALS);
+        List<MethodInsnNode> sites = suspendableCalls(cn.name, method, neverSuspend, sleepsGreen);
         if (sites.isEmpty() && !(suspendable && verify && !constructor && !initialiser && !synchronizedMethod
                 && method.instructions.size() > 0)) {
             return MethodPlan.skip(method, null);
@@ -92,15 +101,27 @@ public final class Classifier {
         return MethodPlan.rewrite(method, resumable, pinned, reasons);
     }
 
-    /** The calls in {@code method} that may suspend: none of a method of this class that never suspends. */
-    private List<MethodInsnNode> suspendableCalls(String owner, MethodNode method, Set<String> neverSuspend) {
+    /**
+     * The calls in {@code method} that may suspend: none of a method of this class that never
+     * suspends. With {@code sleepsGreen}, also the JDK's sleeping and yielding calls outside
+     * {@code synchronized} regions ({@link SleepingCalls}), which the rewrite points at their green
+     * equivalents; inside a region they stay the JDK's, which block the carrier as before.
+     */
+    private List<MethodInsnNode> suspendableCalls(String owner, MethodNode method, Set<String> neverSuspend,
+                                                  boolean sleepsGreen) {
         List<MethodInsnNode> sites = new ArrayList<>();
+        Set<AbstractInsnNode> held = null;
         for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
             if (i instanceof MethodInsnNode) {
                 MethodInsnNode call = (MethodInsnNode) i;
                 if (suspendability.mayCallSuspend(call.owner, call.name, call.desc)
                         && !(call.owner.equals(owner) && neverSuspend.contains(call.name + call.desc))) {
                     sites.add(call);
+                } else if (sleepsGreen && SleepingCalls.isSleepingCall(call)) {
+                    held = held != null ? held : MonitorRegions.inside(method);
+                    if (!held.contains(call)) {
+                        sites.add(call);
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 package dev.greenthreads.agent.classify;
 
 import dev.greenthreads.agent.analysis.JdkClasses;
+import dev.greenthreads.agent.analysis.SleepingCalls;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -23,7 +24,8 @@ import org.objectweb.asm.tree.MethodNode;
  * <p>A method qualifies when no override can replace it (static, private, final, or in a final
  * class) and everything it calls qualifies too or is a JDK method that cannot call back into
  * application code: a static method, or one of {@code String} or {@code StringBuilder}, whose
- * parameters are primitives, strings or primitive arrays. The set is the greatest fixed point,
+ * parameters are primitives, strings or primitive arrays, and not one of the JDK's sleeping
+ * calls, which park a green thread ({@link SleepingCalls}). The set is the greatest fixed point,
  * so methods that only call one another, recursion included, qualify together. Calls of these
  * methods from other classes are still treated as suspendable (one status check each): the
  * analysis reads one class at a time, so what it proves holds whichever class loads first.
@@ -56,7 +58,7 @@ public final class NeverSuspends {
             if (i instanceof MethodInsnNode) {
                 MethodInsnNode call = (MethodInsnNode) i;
                 boolean own = call.owner.equals(owner) && never.contains(call.name + call.desc);
-                if (!own && !JdkClasses.cannotCallBack(call)) {
+                if (!own && (!JdkClasses.cannotCallBack(call) || SleepingCalls.isSleepingCall(call))) {
                     return false;
                 }
             } else if (i instanceof InvokeDynamicInsnNode && !harmless((InvokeDynamicInsnNode) i)) {

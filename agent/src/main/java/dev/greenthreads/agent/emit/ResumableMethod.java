@@ -86,6 +86,7 @@ public final class ResumableMethod {
                                List<MethodInsnNode> sites, List<MethodInsnNode> pinned, List<String> reasons, boolean verify)
             throws AnalyzerException, CannotRewrite {
         refuseSubroutines(method);
+        SleepingCallRedirects.apply(sites);
         ResumableMethod rewrite = new ResumableMethod(hierarchy, owner, sourceFile, method, verify);
         if (!sites.isEmpty() || verify && rewrite.hasCalls()) {
             HierarchyVerifier verifier = new HierarchyVerifier(hierarchy, owner);

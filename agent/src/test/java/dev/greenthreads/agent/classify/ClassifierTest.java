@@ -128,6 +128,54 @@ class ClassifierTest {
         assertTrue(plan.resumable.get(0) != plan.pinned.get(0));
     }
 
+    private static void sleep(MethodVisitor mv) {
+        mv.visitLdcInsn(10L);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Thread", "sleep", "(J)V", false);
+    }
+
+    /** {@code @Suspendable void m() { Thread.sleep(10); synchronized (this) { Thread.sleep(10); } }} */
+    @Test
+    void aSuspendableMethodsSleepOutsideAMonitorIsACallSiteAndTheOneInsideStaysTheJdks() {
+        MethodPlan plan = plans(Opcodes.ACC_PUBLIC, "m", "()V", true, mv -> {
+            sleep(mv);
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitInsn(Opcodes.MONITORENTER);
+            sleep(mv);
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitInsn(Opcodes.MONITOREXIT);
+            mv.visitInsn(Opcodes.RETURN);
+        }, false).get("m");
+        assertEquals(MethodPlan.Action.REWRITE, plan.action);
+        assertEquals(1, plan.resumable.size());
+        assertEquals("java/lang/Thread.sleep(J)V", plan.resumable.get(0).owner + "." + plan.resumable.get(0).name
+                + plan.resumable.get(0).desc);
+        assertEquals(List.of(), plan.pinned);
+    }
+
+    @Test
+    void aSleepInAMethodThatIsNotSuspendableIsLeftAlone() {
+        MethodPlan plan = plans(Opcodes.ACC_PUBLIC, "m", "()V", false, mv -> {
+            sleep(mv);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Thread", "yield", "()V", false);
+            mv.visitInsn(Opcodes.RETURN);
+        }, false).get("m");
+        assertEquals(MethodPlan.Action.SKIP, plan.action);
+    }
+
+    /** A static helper that only sleeps can reach a suspension, so it is not left alone as never-suspending. */
+    @Test
+    void aStaticSuspendableMethodThatOnlySleepsIsRewritten() {
+        MethodPlan plan = plans(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "m", "()V", true, mv -> {
+            mv.visitFieldInsn(Opcodes.GETSTATIC, "java/util/concurrent/TimeUnit", "SECONDS",
+                    "Ljava/util/concurrent/TimeUnit;");
+            mv.visitLdcInsn(1L);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/util/concurrent/TimeUnit", "sleep", "(J)V", false);
+            mv.visitInsn(Opcodes.RETURN);
+        }, false).get("m");
+        assertEquals(MethodPlan.Action.REWRITE, plan.action);
+        assertEquals(1, plan.resumable.size());
+    }
+
     @Test
     void aConstructorIsPinnedAfterItsSuperCallAndRefusesToSuspend() {
         MethodPlan plan = plans(Opcodes.ACC_PUBLIC, "<init>", "()V", false, mv -> {

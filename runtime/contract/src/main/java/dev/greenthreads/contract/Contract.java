@@ -152,4 +152,32 @@ public final class Contract {
     @Member(of = "FRAME_STACK")
     public static final String FRAME_STACK_POP_REF = "popRef";
     public static final String FRAME_STACK_POP_REF_DESC = "()Ljava/lang/Object;";
+
+    /**
+     * What rewritten code calls instead of the JDK's sleeping and yielding calls: on a green
+     * thread they park only it. Each takes the JDK call's operands in their order on the stack.
+     */
+    @RuntimeType
+    public static final String JDK_CALLS = "dev/greenthreads/internal/scheduler/JdkCalls";
+    public static final String JDK_CALLS_DESC = "L" + JDK_CALLS + ";";
+
+    /** Instead of {@code Thread.sleep(long)}. */
+    @Member(of = "JDK_CALLS", isStatic = true)
+    public static final String JDK_CALLS_SLEEP = "sleep";
+    public static final String JDK_CALLS_SLEEP_DESC = "(J)V";
+
+    /** Instead of {@code Thread.sleep(long, int)}. */
+    @Member(of = "JDK_CALLS", isStatic = true)
+    public static final String JDK_CALLS_SLEEP_NANOS = "sleep";
+    public static final String JDK_CALLS_SLEEP_NANOS_DESC = "(JI)V";
+
+    /** Instead of {@code TimeUnit.sleep(long)}: the unit, then the duration. */
+    @Member(of = "JDK_CALLS", isStatic = true)
+    public static final String JDK_CALLS_SLEEP_UNIT = "sleep";
+    public static final String JDK_CALLS_SLEEP_UNIT_DESC = "(Ljava/util/concurrent/TimeUnit;J)V";
+
+    /** Instead of {@code Thread.yield()}. */
+    @Member(of = "JDK_CALLS", isStatic = true)
+    public static final String JDK_CALLS_YIELD = "yield";
+    public static final String JDK_CALLS_YIELD_DESC = "()V";
 }

@@ -4,6 +4,7 @@ import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.continuation.FrameStack;
 import dev.greenthreads.internal.sync.SpinLock;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -188,6 +189,34 @@ public abstract class Strand extends SpinLock {
         } else if (Thread.currentThread().isInterrupted()) {
             throw new GreenCancelledException("platform thread \"" + Thread.currentThread().getName()
                     + "\" was interrupted at a cancellation point");
+        }
+    }
+
+    /**
+     * Parks the current strand for {@code nanos} ({@code nanosleep}): a green thread parks until
+     * the deadline, re-parking after early returns; a platform thread sleeps. A cancellation
+     * point, before and after; zero or less does not sleep.
+     */
+    @Suspendable
+    public static void sleepNanos(long nanos) {
+        GreenStrand me = GreenStrand.current();
+        if (me == null) {
+            testCancel();
+            if (nanos > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(nanos);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    testCancel();
+                }
+            }
+            return;
+        }
+        me.checkCancel();
+        long deadline = deadlineAfter(nanoTime(), nanos);
+        while (deadline - nanoTime() > 0) {
+            parkUntil(deadline);
+            me.checkCancel();
         }
     }
 }
