@@ -26,9 +26,9 @@ class RunQueueRaceTest {
         Lincheck.runConcurrentTest(SCHEDULES, () -> {
             RunQueue<Integer> victim = holding(1);
             Taken taken = new Taken();
-            Thread thief = Race.start(() -> taken.stealFrom(victim));
+            Thread thief = Threads.start(() -> taken.stealFrom(victim));
             taken.add(victim.poll());
-            Race.join(thief);
+            Threads.join(thief);
             taken.assertEachOnce(1);
         });
     }
@@ -38,12 +38,12 @@ class RunQueueRaceTest {
         Lincheck.runConcurrentTest(SCHEDULES, () -> {
             RunQueue<Integer> victim = holding(3);
             Taken taken = new Taken();
-            Thread first = Race.start(() -> taken.stealFrom(victim));
-            Thread second = Race.start(() -> taken.stealFrom(victim));
+            Thread first = Threads.start(() -> taken.stealFrom(victim));
+            Thread second = Threads.start(() -> taken.stealFrom(victim));
             taken.add(victim.poll());
             taken.add(victim.poll());
-            Race.join(first);
-            Race.join(second);
+            Threads.join(first);
+            Threads.join(second);
             taken.drain(victim);
             taken.assertEachOnce(3);
         });

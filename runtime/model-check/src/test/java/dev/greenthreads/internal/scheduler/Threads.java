@@ -1,18 +1,18 @@
 package dev.greenthreads.internal.scheduler;
 
-/** Starting and joining the threads of a model-checked race. */
-final class Race {
+/** Starting and joining the threads of a model-checked test. */
+public final class Threads {
 
-    private Race() {
+    private Threads() {
     }
 
-    static Thread start(Runnable body) {
+    public static Thread start(Runnable body) {
         Thread t = new Thread(body);
         t.start();
         return t;
     }
 
-    static void join(Thread t) {
+    public static void join(Thread t) {
         try {
             t.join();
         } catch (InterruptedException e) {
