@@ -55,7 +55,7 @@ public class FullRunQueueLinearizabilityTest {
                 .sequentialSpecification(BoundedFifo.class)
                 // Copying half a ring is a loop of 128 steps, not a spin: let it run.
                 .loopBound(2 * RunQueue.CAPACITY)
-                .iterations(10)
+                .iterations(6)
                 .invocationsPerIteration(200)
                 .threads(2)
                 .actorsPerThread(2)

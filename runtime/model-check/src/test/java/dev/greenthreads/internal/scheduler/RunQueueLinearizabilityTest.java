@@ -35,8 +35,8 @@ public class RunQueueLinearizabilityTest {
     void modelCheck() {
         new ModelCheckingOptions()
                 .sequentialSpecification(Fifo.class)
-                .iterations(25)
-                .invocationsPerIteration(500)
+                .iterations(15)
+                .invocationsPerIteration(400)
                 .threads(3)
                 .actorsPerThread(3)
                 .actorsBefore(2)

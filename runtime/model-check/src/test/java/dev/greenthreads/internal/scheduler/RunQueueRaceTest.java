@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.jetbrains.lincheck.Lincheck;
 import org.junit.jupiter.api.Test;
 
@@ -19,17 +17,19 @@ import org.junit.jupiter.api.Test;
  */
 class RunQueueRaceTest {
 
-    private static final int SCHEDULES = 2_000;
+    private static final int SCHEDULES = 500;
 
     @Test
     void stealRacingTheOwnersPollOfTheLastItemTakesItOnce() {
         Lincheck.runConcurrentTest(SCHEDULES, () -> {
             RunQueue<Integer> victim = holding(1);
-            Taken taken = new Taken();
-            Thread thief = Threads.start(() -> taken.stealFrom(victim));
-            taken.add(victim.poll());
+            List<Integer> stolen = new ArrayList<>();
+            Thread thief = Threads.start(() -> stolen.addAll(Thief.stealFrom(victim)));
+            List<Integer> taken = new ArrayList<>();
+            takeOne(victim, taken);
             Threads.join(thief);
-            taken.assertEachOnce(1);
+            taken.addAll(stolen);
+            assertEachOnce(1, taken);
         });
     }
 
@@ -37,15 +37,21 @@ class RunQueueRaceTest {
     void twoThievesRacingTheOwnerTakeEachItemOnce() {
         Lincheck.runConcurrentTest(SCHEDULES, () -> {
             RunQueue<Integer> victim = holding(3);
-            Taken taken = new Taken();
-            Thread first = Threads.start(() -> taken.stealFrom(victim));
-            Thread second = Threads.start(() -> taken.stealFrom(victim));
-            taken.add(victim.poll());
-            taken.add(victim.poll());
+            List<Integer> stolenFirst = new ArrayList<>();
+            List<Integer> stolenSecond = new ArrayList<>();
+            Thread first = Threads.start(() -> stolenFirst.addAll(Thief.stealFrom(victim)));
+            Thread second = Threads.start(() -> stolenSecond.addAll(Thief.stealFrom(victim)));
+            List<Integer> taken = new ArrayList<>();
+            takeOne(victim, taken);
+            takeOne(victim, taken);
             Threads.join(first);
             Threads.join(second);
-            taken.drain(victim);
-            taken.assertEachOnce(3);
+            for (Integer item; (item = victim.poll()) != null; ) {
+                taken.add(item);
+            }
+            taken.addAll(stolenFirst);
+            taken.addAll(stolenSecond);
+            assertEachOnce(3, taken);
         });
     }
 
@@ -58,31 +64,20 @@ class RunQueueRaceTest {
         return queue;
     }
 
-    /** Everything taken from a queue, by anyone. */
-    private static final class Taken {
-        private final List<Integer> items = Collections.synchronizedList(new ArrayList<>());
-
-        void add(Integer item) {
-            if (item != null) {
-                items.add(item);
-            }
+    private static void takeOne(RunQueue<Integer> queue, List<Integer> taken) {
+        Integer item = queue.poll();
+        if (item != null) {
+            taken.add(item);
         }
+    }
 
-        void stealFrom(RunQueue<Integer> victim) {
-            items.addAll(Thief.stealFrom(victim));
+    private static void assertEachOnce(int n, List<Integer> taken) {
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            expected.add(i);
         }
-
-        void drain(RunQueue<Integer> queue) {
-            for (Integer item; (item = queue.poll()) != null; ) {
-                items.add(item);
-            }
-        }
-
-        void assertEachOnce(int n) {
-            List<Integer> sorted = new ArrayList<>(items);
-            Collections.sort(sorted);
-            assertEquals(IntStream.rangeClosed(1, n).boxed().collect(Collectors.toList()), sorted,
-                    "each item is taken exactly once");
-        }
+        List<Integer> sorted = new ArrayList<>(taken);
+        Collections.sort(sorted);
+        assertEquals(expected, sorted, "each item is taken exactly once");
     }
 }
