@@ -76,14 +76,18 @@ public final class GreenThread<V> {
 
     private static final AtomicLong IDS = new AtomicLong();
 
-    private final long id;
-    private final String name;
     private final GreenStrand strand;
+    private final Scheduler scheduler;
 
     private GreenThread(Scheduler scheduler, Object body, boolean returnsValue, String name, boolean detached) {
-        this.id = IDS.incrementAndGet();
-        this.name = name;
-        this.strand = new GreenStrand(this, scheduler.dispatcher(), body, returnsValue, detached);
+        this.scheduler = scheduler;
+        this.strand = new GreenStrand(this, IDS.incrementAndGet(), name, scheduler.dispatcher(), body, returnsValue,
+                detached);
+    }
+
+    /** The public face of {@code strand}, a green thread's strand. */
+    static GreenThread<?> of(GreenStrand strand) {
+        return (GreenThread<?>) strand.handle();
     }
 
     // ------------------------------------------------------------------------------------
@@ -169,7 +173,7 @@ public final class GreenThread<V> {
                 return scheduler;
             }
             GreenStrand me = GreenStrand.current();
-            return me != null ? me.dispatcher().scheduler() : Scheduler.defaultScheduler();
+            return me != null ? of(me).scheduler : Scheduler.defaultScheduler();
         }
     }
 
@@ -271,7 +275,7 @@ public final class GreenThread<V> {
     /** The running green thread ({@code pthread_self}), or null on a platform thread. */
     public static GreenThread<?> current() {
         GreenStrand me = GreenStrand.current();
-        return me == null ? null : me.thread();
+        return me == null ? null : of(me);
     }
 
     /**
@@ -384,26 +388,39 @@ public final class GreenThread<V> {
 
     /** The name given to the builder, or {@code "green-<id>"}. */
     public String name() {
-        return name != null ? name : "green-" + id;
+        return strand.name();
     }
 
     /** A number unique among the green threads of this JVM, from 1 in order of creation. */
     public long id() {
-        return id;
+        return strand.id();
     }
 
     /** What it is doing now; a snapshot that may be stale as soon as it is returned. */
     public State state() {
-        return strand.publicState();
+        switch (strand.runState()) {
+            case GreenStrand.NEW:
+                return State.NEW;
+            case GreenStrand.READY:
+            case GreenStrand.YIELDING:
+                return State.READY;
+            case GreenStrand.RUNNING:
+                return State.RUNNING;
+            case GreenStrand.PARKING:
+            case GreenStrand.PARKED:
+                return State.BLOCKED;
+            default:
+                return State.TERMINATED;
+        }
     }
 
     /** The scheduler it runs on. */
     public Scheduler scheduler() {
-        return strand.dispatcher().scheduler();
+        return scheduler;
     }
 
     @Override
     public String toString() {
-        return "GreenThread[#" + id + "," + name() + "," + state() + "]";
+        return "GreenThread[#" + id() + "," + name() + "," + state() + "]";
     }
 }

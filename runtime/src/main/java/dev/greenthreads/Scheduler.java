@@ -1,6 +1,8 @@
 package dev.greenthreads;
 
 import dev.greenthreads.internal.scheduler.Dispatcher;
+import dev.greenthreads.internal.scheduler.FailureSink;
+import dev.greenthreads.internal.scheduler.GreenStrand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Objects;
@@ -52,9 +54,10 @@ public final class Scheduler implements AutoCloseable {
 
     private Scheduler(String name, int carriers, Long seed, UncaughtExceptionHandler handler, boolean shared) {
         this.shared = shared;
+        FailureSink failures = new HandlerSink(handler);
         this.dispatcher = seed == null
-                ? Dispatcher.workStealing(this, name, carriers, handler)
-                : Dispatcher.deterministic(this, name, seed, handler);
+                ? Dispatcher.workStealing(name, carriers, failures)
+                : Dispatcher.deterministic(name, seed, failures);
     }
 
     /**
@@ -222,6 +225,26 @@ public final class Scheduler implements AutoCloseable {
 
     Dispatcher dispatcher() {
         return dispatcher;
+    }
+
+    /** The dispatcher's failures: a detached thread's to the handler, the runtime's own to standard error. */
+    private static final class HandlerSink implements FailureSink {
+
+        private final UncaughtExceptionHandler handler;
+
+        HandlerSink(UncaughtExceptionHandler handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        public void uncaught(GreenStrand thread, Throwable error) {
+            handler.uncaughtException(GreenThread.of(thread), error);
+        }
+
+        @Override
+        public void internalError(String what, Throwable error) {
+            FailureSink.print(what, error);
+        }
     }
 
     private static void printUncaught(GreenThread<?> thread, Throwable exception) {

@@ -1,11 +1,9 @@
 package dev.greenthreads.io;
 
-import dev.greenthreads.GreenThread;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Strand;
+import dev.greenthreads.internal.sync.SpinLock;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.CancelledKeyException;
@@ -20,11 +18,11 @@ import java.util.List;
  * and its operation budget. {@link GreenSocket} and {@link GreenServerSocket} each own one and
  * do all their waiting through it.
  *
- * <p>The waiter list, {@link #spared} and {@link #closed} are guarded by a spin lock held for a
- * few instructions, never across a park or an unpark: whoever takes waiters off the list copies
- * their strands out under the lock and unparks them after it.
+ * <p>The waiter list, {@link #spared} and {@link #closed} are guarded by the registration's
+ * {@link SpinLock}: whoever takes waiters off the list copies their strands out under the lock
+ * and unparks them after it.
  */
-final class Registration {
+final class Registration extends SpinLock {
 
     /**
      * Operations in a row that completed without waiting, after which the next one yields
@@ -40,16 +38,6 @@ final class Registration {
      * keep watching it (a busy carrier: the strand is most likely still queued).
      */
     static final int UNWATCH = 0, SPARE_ONCE = 1, KEEP = 2;
-
-    private static final VarHandle LOCK;
-
-    static {
-        try {
-            LOCK = MethodHandles.lookup().findVarHandle(Registration.class, "lock", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** A strand parked until the channel is ready for {@link #op}, or closed. */
     private static final class Waiter {
@@ -70,7 +58,6 @@ final class Registration {
     final SelectableChannel channel;
     final SelectionKey key;
 
-    private volatile int lock;
     private Waiter waiters;
     private volatile boolean closed;
     /** Ready operations an idle carrier found nobody waiting for once, and left watched (see {@link #ready}). */
@@ -123,9 +110,7 @@ final class Registration {
         }
         if (streak >= OPERATION_BUDGET) {
             streak = 0;
-            if (GreenThread.current() != null) {
-                GreenThread.yield();
-            }
+            Strand.yieldIfGreen();
         }
     }
 
@@ -325,19 +310,5 @@ final class Registration {
         } finally {
             unlock();
         }
-    }
-
-    private void lock() {
-        for (int spins = 0; !LOCK.compareAndSet(this, 0, 1); spins++) {
-            if (spins < 64) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-        }
-    }
-
-    private void unlock() {
-        LOCK.setRelease(this, 0);
     }
 }

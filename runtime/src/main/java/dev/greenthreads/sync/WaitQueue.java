@@ -2,23 +2,17 @@ package dev.greenthreads.sync;
 
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Strand;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import dev.greenthreads.internal.sync.SpinLock;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A FIFO of waiting strands, and the spin lock that guards it together with whatever state its
- * primitive chooses to guard with it. Every primitive of this package waits through one of
- * these; the protocol is described in {@code package-info.java}.
- *
- * <p>The lock is held for a few instructions (link or unlink a waiter, update a count, decide
- * whom to grant) and never across a park, an unpark or a call into user code: a green thread
- * cannot suspend while holding it, and a carrier never blocks on it for longer than another
- * carrier's few instructions. After 64 spins it yields the kernel thread, in case the holder's
- * carrier was descheduled.
+ * A FIFO of waiting strands, and the {@link SpinLock} that guards it together with whatever state
+ * its primitive chooses to guard with it (held to link or unlink a waiter, update a count,
+ * decide whom to grant). Every primitive of this package waits through one of these; the
+ * protocol is described in {@code package-info.java}.
  */
-final class WaitQueue {
+final class WaitQueue extends SpinLock {
 
     /** {@link Waiter#status}: queued and parked, or about to park. */
     static final int WAITING = 0;
@@ -26,16 +20,6 @@ final class WaitQueue {
     static final int GRANTED = 1;
     /** Taken off the queue and woken to compete again (a mutex released without hand-off; a {@code Once} reset). */
     static final int WOKEN = 2;
-
-    private static final VarHandle LOCK;
-
-    static {
-        try {
-            LOCK = MethodHandles.lookup().findVarHandle(WaitQueue.class, "lock", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** One waiting strand. Links and {@link #queued} are guarded by the queue's lock. */
     static final class Waiter {
@@ -61,34 +45,10 @@ final class WaitQueue {
         }
     }
 
-    private volatile int lock;
     /** Volatile so that {@link #isEmptyRacy()} can be read without the lock. */
     private volatile Waiter head;
     private Waiter tail;
     private int size;
-
-    void lock() {
-        if (!LOCK.compareAndSet(this, 0, 1)) {
-            lockContended();
-        }
-    }
-
-    private void lockContended() {
-        for (int spins = 0; ; spins++) {
-            if (lock == 0 && LOCK.compareAndSet(this, 0, 1)) {
-                return;
-            }
-            if (spins < 64) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-        }
-    }
-
-    void unlock() {
-        LOCK.setRelease(this, 0);
-    }
 
     // ------------------------------------------------------------------------------------
     // The queue; all under the lock except isEmptyRacy.

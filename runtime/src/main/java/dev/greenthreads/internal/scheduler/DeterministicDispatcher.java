@@ -1,6 +1,5 @@
 package dev.greenthreads.internal.scheduler;
 
-import dev.greenthreads.Scheduler;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.Condition;
@@ -48,8 +47,8 @@ final class DeterministicDispatcher extends Dispatcher {
     /** Written under lock by the carrier; read by its green threads. */
     private volatile long clock;
 
-    DeterministicDispatcher(Scheduler scheduler, String name, long seed, Scheduler.UncaughtExceptionHandler handler) {
-        super(scheduler, name, 1, handler);
+    DeterministicDispatcher(String name, long seed, FailureSink failures) {
+        super(name, 1, failures);
         this.random = new SplittableRandom(seed);
     }
 

@@ -1,27 +1,24 @@
 package dev.greenthreads.internal.scheduler;
 
-import dev.greenthreads.GreenThread;
-import dev.greenthreads.Scheduler;
 import dev.greenthreads.Suspendable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The engine behind a {@link Scheduler}: its carriers, the queues of ready green threads, the
+ * The engine behind a {@code Scheduler}: its carriers, the queues of ready green threads, the
  * timers, and the decision of which thread each carrier runs next. Two kinds:
  * {@link StealingDispatcher} (per-carrier queues, stealing, the wake protocol) and
  * {@link DeterministicDispatcher} (one carrier, seeded random choices, a virtual clock).
  *
  * <p>This base class keeps what both share: the count of live green threads, closing, and the
- * uncaught-exception handler. It holds no reference to any green thread: a thread that ended
- * is unreachable from here.
+ * {@link FailureSink}. It knows nothing of the public classes, and holds no reference to any
+ * green thread: a thread that ended is unreachable from here.
  */
 public abstract class Dispatcher {
 
-    private final Scheduler scheduler;
     private final String name;
-    private final Scheduler.UncaughtExceptionHandler handler;
+    private final FailureSink failures;
     final Carrier[] carriers;
 
     /** Started and not yet terminated green threads. */
@@ -64,10 +61,9 @@ public abstract class Dispatcher {
         idlePoller = poller;
     }
 
-    Dispatcher(Scheduler scheduler, String name, int carrierCount, Scheduler.UncaughtExceptionHandler handler) {
-        this.scheduler = scheduler;
+    Dispatcher(String name, int carrierCount, FailureSink failures) {
         this.name = name;
-        this.handler = handler;
+        this.failures = failures;
         this.carriers = new Carrier[carrierCount];
         for (int i = 0; i < carrierCount; i++) {
             carriers[i] = new Carrier(this, i, name + "-carrier-" + i);
@@ -75,15 +71,13 @@ public abstract class Dispatcher {
     }
 
     /** A work-stealing dispatcher with {@code carriers} daemon carriers, started. */
-    public static Dispatcher workStealing(Scheduler scheduler, String name, int carriers,
-                                          Scheduler.UncaughtExceptionHandler handler) {
-        return new StealingDispatcher(scheduler, name, carriers, handler).startCarriers();
+    public static Dispatcher workStealing(String name, int carriers, FailureSink failures) {
+        return new StealingDispatcher(name, carriers, failures).startCarriers();
     }
 
     /** A deterministic dispatcher (one daemon carrier, choices drawn from {@code seed}), started. */
-    public static Dispatcher deterministic(Scheduler scheduler, String name, long seed,
-                                           Scheduler.UncaughtExceptionHandler handler) {
-        return new DeterministicDispatcher(scheduler, name, seed, handler).startCarriers();
+    public static Dispatcher deterministic(String name, long seed, FailureSink failures) {
+        return new DeterministicDispatcher(name, seed, failures).startCarriers();
     }
 
     final Dispatcher startCarriers() {
@@ -91,10 +85,6 @@ public abstract class Dispatcher {
             c.start();
         }
         return this;
-    }
-
-    public Scheduler scheduler() {
-        return scheduler;
     }
 
     public String name() {
@@ -160,13 +150,20 @@ public abstract class Dispatcher {
         }
     }
 
-    final void uncaught(GreenThread<?> thread, Throwable error) {
+    final void uncaught(GreenStrand thread, Throwable error) {
         try {
-            handler.uncaughtException(thread, error);
+            failures.uncaught(thread, error);
         } catch (Throwable e) {
-            System.err.println("greenthreads: the uncaught-exception handler of scheduler \"" + name
-                    + "\" threw while handling the failure of green thread \"" + thread.name() + "\":");
-            e.printStackTrace();
+            internalError("the uncaught-exception handler of scheduler \"" + name
+                    + "\" threw while handling the failure of green thread \"" + thread.name() + "\"", e);
+        }
+    }
+
+    final void internalError(String what, Throwable error) {
+        try {
+            failures.internalError(what, error);
+        } catch (Throwable e) {
+            FailureSink.print(what, error);
         }
     }
 

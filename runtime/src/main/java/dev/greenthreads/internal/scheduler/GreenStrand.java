@@ -1,7 +1,6 @@
 package dev.greenthreads.internal.scheduler;
 
 import dev.greenthreads.GreenCancelledException;
-import dev.greenthreads.GreenThread;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.SuspendableCallable;
 import dev.greenthreads.SuspendableRunnable;
@@ -12,28 +11,29 @@ import java.lang.invoke.VarHandle;
 
 /**
  * A green thread as the scheduler sees it: its body, frame stack, run state, park permit,
- * pending timer, cancellation request, outcome and joiners. {@link GreenThread} is the public
- * face of one; this class holds everything the carriers touch. The state machine, the park
+ * pending timer, cancellation request, outcome and joiners. The public {@code GreenThread} is
+ * the face of one and holds it; this class holds everything the carriers touch, and of the
+ * public object only an opaque {@link #handle()} to hand back. The state machine, the park
  * protocol and the after-unwind rule are described in {@code package-info.java}.
  */
 public final class GreenStrand extends Strand implements TimerHeap.Member {
 
-    // Run states. Only the owning carrier moves a thread out of RUNNING, YIELDING and PARKING;
-    // PARKED -> READY is a CAS won by exactly one waker (unpark or timer).
-    static final int NEW = 0;
-    static final int READY = 1;
-    static final int RUNNING = 2;
+    // Run states, as runState() reports them. Only the owning carrier moves a thread out of
+    // RUNNING, YIELDING and PARKING; PARKED -> READY is a CAS won by exactly one waker (unpark or timer).
+    public static final int NEW = 0;
+    public static final int READY = 1;
+    public static final int RUNNING = 2;
     /** Recorded before suspending: the runner re-queues it after the unwind. */
-    static final int YIELDING = 3;
+    public static final int YIELDING = 3;
     /** Recorded before suspending: the runner parks it after the unwind (and re-checks the permit). */
-    static final int PARKING = 4;
-    static final int PARKED = 5;
-    static final int TERMINATED = 6;
+    public static final int PARKING = 4;
+    public static final int PARKED = 5;
+    public static final int TERMINATED = 6;
 
     private static final int ENDED_NORMALLY = 1, ENDED_FAILED = 2, ENDED_CANCELLED = 3;
     private static final int DETACHED = 1, FAILED = 2;
 
-    private static final VarHandle STATE, PERMIT, FLAGS, JOIN_LOCK;
+    private static final VarHandle STATE, PERMIT, FLAGS;
 
     static {
         try {
@@ -41,13 +41,14 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             STATE = l.findVarHandle(GreenStrand.class, "state", int.class);
             PERMIT = l.findVarHandle(GreenStrand.class, "permit", int.class);
             FLAGS = l.findVarHandle(GreenStrand.class, "flags", int.class);
-            JOIN_LOCK = l.findVarHandle(GreenStrand.class, "joinLock", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    final GreenThread<?> thread;
+    private final Object handle;
+    private final long id;
+    private final String name;
     final Dispatcher dispatcher;
     final Frames frames = new Frames();
 
@@ -72,18 +73,23 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     private Object result;
     private int outcome;
 
-    private volatile int joinLock;
+    /** Guarded by this strand's spin lock. */
     private JoinWaiter joiners;
 
     /** GreenLocal values, indexed by the local's number; touched only by this thread. */
     private Object[] locals;
 
     /**
+     * @param handle       what {@link #handle()} returns: the public object of this thread
+     * @param name         its name, or null for {@code "green-<id>"}
      * @param body         a {@link SuspendableCallable} if {@code returnsValue}, else a {@link SuspendableRunnable}
      * @param detached     whether it starts detached
      */
-    public GreenStrand(GreenThread<?> thread, Dispatcher dispatcher, Object body, boolean returnsValue, boolean detached) {
-        this.thread = thread;
+    public GreenStrand(Object handle, long id, String name, Dispatcher dispatcher, Object body, boolean returnsValue,
+                       boolean detached) {
+        this.handle = handle;
+        this.id = id;
+        this.name = name;
         this.dispatcher = dispatcher;
         this.body = body;
         this.returnsValue = returnsValue;
@@ -95,12 +101,13 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         return (GreenStrand) FrameStack.current().owner();
     }
 
-    public GreenThread<?> thread() {
-        return thread;
+    /** The object given to the constructor, for the public API to find its own from a strand. */
+    public Object handle() {
+        return handle;
     }
 
-    public Dispatcher dispatcher() {
-        return dispatcher;
+    public long id() {
+        return id;
     }
 
     @Override
@@ -110,12 +117,12 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     @Override
     public String name() {
-        return thread.name();
+        return name != null ? name : "green-" + id;
     }
 
     @Override
     public String toString() {
-        return "GreenStrand[" + thread + "]";
+        return "GreenStrand[#" + id + "," + name() + "]";
     }
 
     // ------------------------------------------------------------------------------------
@@ -134,21 +141,9 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         }
     }
 
-    public GreenThread.State publicState() {
-        switch (state) {
-            case NEW:
-                return GreenThread.State.NEW;
-            case READY:
-            case YIELDING:
-                return GreenThread.State.READY;
-            case RUNNING:
-                return GreenThread.State.RUNNING;
-            case PARKING:
-            case PARKED:
-                return GreenThread.State.BLOCKED;
-            default:
-                return GreenThread.State.TERMINATED;
-        }
+    /** One of the run states above; a snapshot that may be stale as soon as it is returned. */
+    public int runState() {
+        return state;
     }
 
     /** Called by the runner to run or resume the body; not rewritten, a plain pass-through. */
@@ -184,7 +179,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         state = TERMINATED;
         wakeJoiners();
         if (how == ENDED_FAILED && setFlag(FAILED)) {
-            dispatcher.uncaught(thread, error);
+            dispatcher.uncaught(this, error);
         }
         dispatcher.terminated(this);
     }
@@ -211,7 +206,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     public void detach() {
         if (setFlag(DETACHED)) {
-            dispatcher.uncaught(thread, (Throwable) result);
+            dispatcher.uncaught(this, (Throwable) result);
         }
     }
 
@@ -385,7 +380,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     }
 
     private boolean addJoiner(JoinWaiter w) {
-        lockJoiners();
+        lock();
         try {
             if (state == TERMINATED) {
                 return false;
@@ -394,12 +389,12 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             joiners = w;
             return true;
         } finally {
-            unlockJoiners();
+            unlock();
         }
     }
 
     private void removeJoiner(JoinWaiter w) {
-        lockJoiners();
+        lock();
         try {
             JoinWaiter prev = null;
             for (JoinWaiter j = joiners; j != null; prev = j, j = j.next) {
@@ -413,37 +408,22 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
                 }
             }
         } finally {
-            unlockJoiners();
+            unlock();
         }
     }
 
     private void wakeJoiners() {
         JoinWaiter list;
-        lockJoiners();
+        lock();
         try {
             list = joiners;
             joiners = null;
         } finally {
-            unlockJoiners();
+            unlock();
         }
         for (JoinWaiter j = list; j != null; j = j.next) {
             j.strand.unpark();
         }
-    }
-
-    /** A spin lock: held for a few instructions, never across a suspension or a park. */
-    private void lockJoiners() {
-        for (int spins = 0; !JOIN_LOCK.compareAndSet(this, 0, 1); spins++) {
-            if (spins < 64) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-        }
-    }
-
-    private void unlockJoiners() {
-        JOIN_LOCK.setRelease(this, 0);
     }
 
     // ------------------------------------------------------------------------------------

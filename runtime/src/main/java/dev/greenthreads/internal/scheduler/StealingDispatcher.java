@@ -1,27 +1,24 @@
 package dev.greenthreads.internal.scheduler;
 
-import dev.greenthreads.Scheduler;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The work-stealing dispatcher (Go's G-M-P scheduler with Tokio's refinements): per-carrier
- * bounded queues, a LIFO slot for the thread just unparked or started, a global queue for submissions from
- * outside and for overflow, a fairness tick, stealing half, the searching-carrier wake protocol,
- * and a timer heap whose nearest deadline one idle carrier waits for. The invariants are in
- * {@code package-info.java}; this class follows them in this order:
+ * bounded queues, a LIFO slot for the thread just unparked or started, a global queue for
+ * submissions from outside and for overflow, a fairness tick, stealing half, the
+ * searching-carrier wake protocol ({@link IdleCarriers}), and timers whose nearest deadline one
+ * idle carrier waits for ({@link Timers}). Each carrier's share of the state is its
+ * {@link Core}. The invariants are in {@code package-info.java}; this class follows them in
+ * this order:
  *
  * <ol>
  *   <li>{@link #next}: due timers; every {@value #FAIRNESS_TICK}th dispatch one thread from the
  *       global queue (else two carriers re-queueing locally could starve it forever); the LIFO
  *       slot, at most {@value #LIFO_STREAK_LIMIT} times in a row (two threads handing a mutex
  *       back and forth would starve the queue); the own queue; a batch from the global queue;
- *       then {@link #search}; then {@link #idle}.</li>
- *   <li>Waking: whoever makes work available calls {@link #signalWork}, which wakes one idle
- *       carrier only if some carrier is idle and none is searching. A woken carrier searches;
+ *       then {@link #search}; then {@link IdleCarriers#idle}.</li>
+ *   <li>Waking: whoever makes work available calls {@link IdleCarriers#signalWork}, which
+ *       wakes one idle carrier only if some carrier is idle and none is searching. A woken carrier searches;
  *       the last searcher to find work wakes the next one. So a burst of work wakes carriers
  *       one at a time, each only while the previous found something (no thundering herd).</li>
  * </ol>
@@ -49,40 +46,52 @@ final class StealingDispatcher extends Dispatcher {
     static final long SEARCH_SPIN_NANOS = 20_000;
 
     private final GlobalQueue<GreenStrand> global = new GlobalQueue<>();
-    /** Carriers in state IDLE. */
-    private final AtomicInteger idle = new AtomicInteger();
-    /** Carriers looking for work to steal, plus tokens handed to carriers being woken. */
-    private final AtomicInteger searching = new AtomicInteger();
+    /** {@code cores[i]} is the state of {@code carriers[i]}. */
+    private final Core[] cores;
+    private final Timers<GreenStrand> timers = new Timers<>();
+    private final IdleCarriers idleCarriers;
 
-    private final ReentrantLock timerLock = new ReentrantLock();
-    private final TimerHeap<GreenStrand> timers = new TimerHeap<>();
-    /** Snapshots of the heap for the lock-free "is a timer due?" check; written under timerLock. */
-    private volatile boolean anyTimers;
-    private volatile long earliest;
-    /** The idle carrier parked until the earliest deadline, if any; written under timerLock. */
-    private volatile Carrier timedWaiter;
-    /**
-     * The idle carrier blocked in (or about to enter) the {@link Dispatcher.IdlePoller}, if any:
-     * one at a time, as only one can hold the poller.
-     */
-    private volatile Carrier pollingCarrier;
-    private static final VarHandle POLLING_CARRIER;
-
-    static {
-        try {
-            POLLING_CARRIER = MethodHandles.lookup().findVarHandle(StealingDispatcher.class, "pollingCarrier", Carrier.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+    StealingDispatcher(String name, int carriers, FailureSink failures) {
+        super(name, carriers, failures);
+        this.cores = new Core[carriers];
+        for (int i = 0; i < carriers; i++) {
+            cores[i] = new Core(i, this.carriers[i]);
         }
-    }
-
-    StealingDispatcher(Scheduler scheduler, String name, int carriers, Scheduler.UncaughtExceptionHandler handler) {
-        super(scheduler, name, carriers, handler);
+        this.idleCarriers = new IdleCarriers(cores, timers, this::hasWork, new CarrierParking(this));
     }
 
     @Override
     public long nanoTime() {
         return System.nanoTime();
+    }
+
+    /** Idle carriers park in {@link LockSupport} and poll in the installed {@link Dispatcher.IdlePoller}. */
+    private static final class CarrierParking implements IdleCarriers.Parking {
+
+        private final Object blocker;
+
+        CarrierParking(Object blocker) {
+            this.blocker = blocker;
+        }
+
+        @Override
+        public void park(Core c, boolean timed, long deadline) {
+            if (timed) {
+                LockSupport.parkNanos(blocker, deadline - System.nanoTime());
+            } else {
+                LockSupport.park(blocker);
+            }
+        }
+
+        @Override
+        public void unpark(Core c) {
+            LockSupport.unpark(c.thread);
+        }
+
+        @Override
+        public IdlePoller poller() {
+            return idlePoller;
+        }
     }
 
     // ------------------------------------------------------------------------------------
@@ -107,7 +116,7 @@ final class StealingDispatcher extends Dispatcher {
      */
     @Override
     void ready(GreenStrand t) {
-        Carrier c = ownCarrier();
+        Core c = ownCore();
         if (c != null) {
             GreenStrand displaced = c.swapLifo(t);
             if (displaced != null) {
@@ -116,22 +125,22 @@ final class StealingDispatcher extends Dispatcher {
         } else {
             global.push(t);
         }
-        signalWork();
+        idleCarriers.signalWork(c);
     }
 
     @Override
     void yielded(GreenStrand t, Carrier carrier) {
-        pushLocal(carrier, t);
+        pushLocal(cores[carrier.index], t);
     }
 
-    /** The current thread if it is one of this dispatcher's carriers. */
-    private Carrier ownCarrier() {
+    /** The core of the current thread if it is one of this dispatcher's carriers. */
+    private Core ownCore() {
         Thread th = Thread.currentThread();
-        return th instanceof Carrier && ((Carrier) th).dispatcher == this ? (Carrier) th : null;
+        return th instanceof Carrier && ((Carrier) th).dispatcher == this ? cores[((Carrier) th).index] : null;
     }
 
     /** Owner: pushes on its own queue; when full, moves half of it and {@code t} to the global queue. */
-    private void pushLocal(Carrier c, GreenStrand t) {
+    private void pushLocal(Core c, GreenStrand t) {
         while (!c.queue.offer(t)) {
             int n = c.queue.drainHalf(c.overflow);
             if (n > 0) {
@@ -141,56 +150,17 @@ final class StealingDispatcher extends Dispatcher {
         }
     }
 
-    /**
-     * Work was made available: wake one idle carrier if none is searching. The fence orders
-     * the push before the reads (Dekker with {@link #idle}: see package-info).
-     */
-    private void signalWork() {
-        VarHandle.fullFence();
-        if (idle.get() > 0 && searching.get() == 0) {
-            wakeOne();
-        }
-    }
-
-    private void wakeOne() {
-        Carrier own = ownCarrier();
-        for (;;) {
-            if (!searching.compareAndSet(0, 1)) {
-                return; // someone else is searching, or is being woken to
-            }
-            for (Carrier v : carriers) {
-                // not me: an idle carrier that makes threads ready is polling, and runs them itself
-                if (v != own && v.parkState == Carrier.IDLE && v.casParkState(Carrier.IDLE, Carrier.NOTIFIED)) {
-                    idle.decrementAndGet();
-                    wake(v); // v owns the searching token now
-                    return;
-                }
-            }
-            // Nobody else was idle when we looked. But while we held the token, other pushers
-            // saw searching > 0 and woke nobody, and carriers that parked after our scan
-            // re-checked the queues before those pushes: unlike a searching carrier, we would
-            // never look again. So look now, after the decrement (a full fence): a push that
-            // saw our token is visible here, and if no other carrier is idle, every carrier
-            // re-checks before it parks.
-            searching.decrementAndGet();
-            boolean ownIdle = own != null && own.parkState == Carrier.IDLE;
-            if (idle.get() - (ownIdle ? 1 : 0) <= 0 || !hasWork()) {
-                return;
-            }
-            Thread.onSpinWait();
-        }
-    }
-
     // ------------------------------------------------------------------------------------
     // Finding work
 
     @Override
-    GreenStrand next(Carrier c) {
+    GreenStrand next(Carrier carrier) {
+        Core c = cores[carrier.index];
         for (;;) {
             if (stopped) {
                 return null;
             }
-            if (anyTimers && System.nanoTime() - earliest >= 0) {
+            if (timers.due()) {
                 fireTimers(c);
             }
             GreenStrand t = findLocal(c);
@@ -199,19 +169,14 @@ final class StealingDispatcher extends Dispatcher {
             }
             if (t != null) {
                 c.countDispatch();
-                if (c.searching) {
-                    c.searching = false;
-                    if (searching.decrementAndGet() == 0) {
-                        signalWork(); // the last searcher found work: there may be more
-                    }
-                }
+                idleCarriers.foundWork(c);
                 return t;
             }
-            idle(c);
+            idleCarriers.idle(c);
         }
     }
 
-    private GreenStrand findLocal(Carrier c) {
+    private GreenStrand findLocal(Core c) {
         GreenStrand t;
         if (++c.tick % FAIRNESS_TICK == 0) {
             IdlePoller poller = idlePoller;
@@ -235,7 +200,7 @@ final class StealingDispatcher extends Dispatcher {
         }
         if (global.size() > 0 && (t = global.pollBatch(c.queue, batchSize())) != null) {
             if (!c.queue.isEmpty()) {
-                signalWork();
+                idleCarriers.signalWork(c);
             }
             return t;
         }
@@ -243,23 +208,16 @@ final class StealingDispatcher extends Dispatcher {
     }
 
     private int batchSize() {
-        return Math.min(global.size() / carriers.length + 1, RunQueue.CAPACITY / 2);
+        return Math.min(global.size() / cores.length + 1, RunQueue.CAPACITY / 2);
     }
 
-    /**
-     * Steals, for up to {@link #SEARCH_SPIN_NANOS}. At most half of the busy carriers search at
-     * once (Go's limit): more would only contend on the same victims.
-     */
-    private GreenStrand search(Carrier c) {
-        if (carriers.length == 1) {
+    /** Steals, for up to {@link #SEARCH_SPIN_NANOS}, if {@link IdleCarriers#startSearching} lets it. */
+    private GreenStrand search(Core c) {
+        if (cores.length == 1) {
             return null; // nobody to steal from; new work comes with a wake-up
         }
-        if (!c.searching) {
-            if (2 * searching.get() >= carriers.length - idle.get()) {
-                return null;
-            }
-            c.searching = true;
-            searching.incrementAndGet();
+        if (!idleCarriers.startSearching(c)) {
+            return null;
         }
         long giveUpAt = 0;
         for (int round = 0; ; round++) {
@@ -274,7 +232,7 @@ final class StealingDispatcher extends Dispatcher {
                 return null;
             }
             long now = System.nanoTime();
-            if (anyTimers && now - earliest >= 0) {
+            if (timers.due(now)) {
                 fireTimers(c);
                 if ((t = c.queue.poll()) != null) {
                     return t;
@@ -289,14 +247,14 @@ final class StealingDispatcher extends Dispatcher {
         }
     }
 
-    private GreenStrand stealRound(Carrier c, boolean lifoToo) {
-        int n = carriers.length;
+    private GreenStrand stealRound(Core c, boolean lifoToo) {
+        int n = cores.length;
         if (n == 1) {
             return null;
         }
         int start = c.nextRandom(n);
         for (int i = 0; i < n; i++) {
-            Carrier v = carriers[(start + i) % n];
+            Core v = cores[(start + i) % n];
             if (v != c) {
                 GreenStrand t = c.queue.stealHalfFrom(v.queue);
                 if (t != null) {
@@ -306,7 +264,7 @@ final class StealingDispatcher extends Dispatcher {
         }
         if (lifoToo) {
             for (int i = 0; i < n; i++) {
-                Carrier v = carriers[(start + i) % n];
+                Core v = cores[(start + i) % n];
                 if (v != c) {
                     GreenStrand t = stealLifo(v);
                     if (t != null) {
@@ -323,7 +281,7 @@ final class StealingDispatcher extends Dispatcher {
      * without dispatching: usually the thread that filled it is about to park and {@code v}
      * will run the slot's thread at once, hot in its cache (Go waits likewise).
      */
-    private GreenStrand stealLifo(Carrier v) {
+    private GreenStrand stealLifo(Core v) {
         GreenStrand t = v.lifo;
         if (t == null) {
             return null;
@@ -349,119 +307,22 @@ final class StealingDispatcher extends Dispatcher {
         }
     }
 
-    // ------------------------------------------------------------------------------------
-    // Idling
-
-    /**
-     * Parks {@code c} until it is handed work (NOTIFIED), a timer it waits for is due, or the
-     * dispatcher stops. Registers as idle and stops searching first, then re-checks every queue:
-     * a push that came before the registration is seen by the re-check, one that came after
-     * sees the registration and wakes a carrier (see package-info).
-     *
-     * <p>If the {@link Dispatcher.IdlePoller} is free, {@code c} blocks in it instead of parking,
-     * and leaves as soon as the poll made threads ready. A waker marks {@code c} NOTIFIED (or
-     * adds a timer) before it reads {@link #pollingCarrier}; {@code c} sets that field (if no
-     * other carrier holds it: then the poller is busy, and {@code c} parks) before it reads its
-     * park state and polls: so either the waker sees it polling and wakes the
-     * poll ({@link #wake}), or {@code c} sees the notification and does not poll.
-     */
-    private void idle(Carrier c) {
-        c.parkState = Carrier.IDLE;
-        idle.incrementAndGet();
-        if (c.searching) {
-            c.searching = false;
-            searching.decrementAndGet();
-        }
-        if (hasWork()) {
-            leaveIdle(c);
-            return;
-        }
-        while (c.parkState != Carrier.NOTIFIED) {
-            if (stopped) {
-                leaveIdle(c);
-                return;
-            }
-            boolean timed = claimTimedWait(c);
-            // Waiting for the timer lock may have used up the unpark of a waker that notified
-            // us meanwhile: look again before parking, or that wake-up is lost.
-            if (c.parkState == Carrier.NOTIFIED) {
-                break;
-            }
-            if (timed && c.timedWaitDeadline - System.nanoTime() <= 0) {
-                leaveIdle(c);
-                return;
-            }
-            IdlePoller poller = idlePoller;
-            if (poller != null && POLLING_CARRIER.compareAndSet(this, (Carrier) null, c)) {
-                boolean missed = wokenMeanwhile(c, timed);
-                boolean polled = !missed && poller.poll(timed, c.timedWaitDeadline);
-                pollingCarrier = null;
-                if (polled && hasWork()) {
-                    leaveIdle(c);
-                    return;
-                }
-                if (polled || missed) {
-                    continue;
-                }
-            }
-            if (timed) {
-                LockSupport.parkNanos(this, c.timedWaitDeadline - System.nanoTime());
-            } else {
-                LockSupport.park(this);
-            }
-        }
-        releaseTimedWait(c);
-        c.parkState = Carrier.ACTIVE;
-        c.searching = true; // the waker counted this carrier in `searching`
-    }
-
-    /**
-     * Idle {@code c}, having published itself as {@link #pollingCarrier}: was it woken before
-     * that, by a notification, the stop, or a timer its poll would not wait for? Those wakers
-     * unparked it, which a poll does not see.
-     */
-    private boolean wokenMeanwhile(Carrier c, boolean timed) {
-        return c.parkState == Carrier.NOTIFIED || stopped
-                || anyTimers && (timed ? earliest - c.timedWaitDeadline < 0 : timedWaiter == null);
-    }
-
-    /** Leaves IDLE on its own initiative, as a searcher; or, if a waker got there first, with its token. */
-    private void leaveIdle(Carrier c) {
-        if (c.casParkState(Carrier.IDLE, Carrier.ACTIVE)) {
-            idle.decrementAndGet();
-            searching.incrementAndGet();
-        } else {
-            c.parkState = Carrier.ACTIVE;
-        }
-        c.searching = true;
-        releaseTimedWait(c);
-    }
-
+    /** Whether any queue, LIFO slot or due timer holds work: the re-check of {@link IdleCarriers}. */
     private boolean hasWork() {
         if (global.size() > 0) {
             return true;
         }
-        for (Carrier v : carriers) {
+        for (Core v : cores) {
             if (!v.queue.isEmpty() || v.lifo != null) {
                 return true;
             }
         }
-        return anyTimers && System.nanoTime() - earliest >= 0;
+        return timers.due();
     }
 
     @Override
     void wakeAllCarriers() {
-        for (Carrier c : carriers) {
-            wake(c);
-        }
-    }
-
-    /** Unparks {@code v}, or makes its poll return if it is blocked in the idle poller. */
-    private void wake(Carrier v) {
-        LockSupport.unpark(v);
-        if (pollingCarrier == v) {
-            idlePoller.wakeup();
-        }
+        idleCarriers.stop();
     }
 
     // ------------------------------------------------------------------------------------
@@ -469,60 +330,20 @@ final class StealingDispatcher extends Dispatcher {
 
     @Override
     void addTimer(GreenStrand t) {
-        boolean first;
-        Carrier waiter;
-        timerLock.lock();
-        try {
-            first = timers.add(t, t.deadline);
-            publishTimers();
-            waiter = timedWaiter;
-        } finally {
-            timerLock.unlock();
-        }
-        if (first) {
-            if (waiter != null) {
-                wake(waiter); // it re-reads the earliest deadline
-            } else {
-                nudgeIdleCarrier(null); // one of them takes the timed wait
-            }
+        if (timers.add(t, t.deadline)) {
+            idleCarriers.earliestTimerChanged();
         }
     }
 
     @Override
     void removeTimer(GreenStrand t) {
-        timerLock.lock();
-        try {
-            if (timers.remove(t)) {
-                publishTimers();
-            }
-        } finally {
-            timerLock.unlock();
-        }
-    }
-
-    private void publishTimers() {
-        boolean any = !timers.isEmpty();
-        if (any) {
-            earliest = timers.earliestDeadline();
-        }
-        anyTimers = any;
+        timers.remove(t);
     }
 
     /** Moves the due timers' threads to {@code c}'s queue. */
-    private void fireTimers(Carrier c) {
+    private void fireTimers(Core c) {
         GreenStrand[] fired = c.fired;
-        int n = 0;
-        long now = System.nanoTime();
-        timerLock.lock();
-        try {
-            GreenStrand t;
-            while (n < fired.length && (t = timers.pollDue(now)) != null) {
-                fired[n++] = t;
-            }
-            publishTimers();
-        } finally {
-            timerLock.unlock();
-        }
+        int n = timers.pollDue(System.nanoTime(), fired);
         boolean woke = false;
         for (int i = 0; i < n; i++) {
             GreenStrand t = fired[i];
@@ -533,61 +354,7 @@ final class StealingDispatcher extends Dispatcher {
             }
         }
         if (woke) {
-            signalWork();
-        }
-    }
-
-    /** Idle carrier: becomes (or stays) the timed waiter if there are timers and nobody else is. */
-    private boolean claimTimedWait(Carrier c) {
-        timerLock.lock();
-        try {
-            if (timers.isEmpty()) {
-                if (timedWaiter == c) {
-                    timedWaiter = null;
-                }
-                return false;
-            }
-            if (timedWaiter == null) {
-                timedWaiter = c;
-            }
-            if (timedWaiter != c) {
-                return false;
-            }
-            c.timedWaitDeadline = timers.earliestDeadline();
-            return true;
-        } finally {
-            timerLock.unlock();
-        }
-    }
-
-    /** A carrier leaving IDLE gives up the timed wait; another idle carrier takes it over. */
-    private void releaseTimedWait(Carrier c) {
-        if (timedWaiter != c) {
-            return;
-        }
-        boolean handOver;
-        timerLock.lock();
-        try {
-            if (timedWaiter != c) {
-                return;
-            }
-            timedWaiter = null;
-            handOver = !timers.isEmpty();
-        } finally {
-            timerLock.unlock();
-        }
-        if (handOver) {
-            nudgeIdleCarrier(c);
-        }
-    }
-
-    /** Unparks an idle carrier (without handing it work) so that it re-evaluates its timed wait. */
-    private void nudgeIdleCarrier(Carrier except) {
-        for (Carrier v : carriers) {
-            if (v != except && v.parkState == Carrier.IDLE) {
-                wake(v);
-                return;
-            }
+            idleCarriers.signalWork(c);
         }
     }
 }

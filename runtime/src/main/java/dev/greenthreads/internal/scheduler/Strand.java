@@ -3,6 +3,7 @@ package dev.greenthreads.internal.scheduler;
 import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.continuation.FrameStack;
+import dev.greenthreads.internal.sync.SpinLock;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -47,8 +48,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Rules for callers: the park methods are {@link Suspendable}, so a method that calls them
  * must be too; never park while holding a {@code java.util.concurrent} lock or inside
  * {@code synchronized} (a green thread cannot suspend there, and the carrier would be held).
+ *
+ * <p>A strand is also the {@link SpinLock} of the strands waiting on it (a green thread's
+ * joiners), so that a green thread's join list costs no object of its own.
  */
-public abstract class Strand {
+public abstract class Strand extends SpinLock {
 
     Strand() {
     }
@@ -112,6 +116,19 @@ public abstract class Strand {
             if (nanos > 0) {
                 LockSupport.parkNanos(nanos);
             }
+        }
+    }
+
+    /**
+     * On a green thread, a cancellation point that then lets its carrier's other ready green
+     * threads run first ({@code GreenThread.yield()}); on a platform thread, nothing.
+     */
+    @Suspendable
+    public static void yieldIfGreen() {
+        GreenStrand g = GreenStrand.current();
+        if (g != null) {
+            g.checkCancel();
+            g.yieldNow();
         }
     }
 

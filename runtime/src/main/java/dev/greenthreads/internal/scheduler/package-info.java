@@ -6,7 +6,8 @@
  * <h2>Vocabulary</h2>
  * <ul>
  *   <li><b>Green thread</b> ({@link dev.greenthreads.internal.scheduler.GreenStrand}): the
- *       scheduler's record of one {@code GreenThread}: body, frame stack, state, permit.</li>
+ *       scheduler's record of one: body, frame stack, state, permit, joiners. The public
+ *       {@code GreenThread} holds it; it holds only an opaque handle back.</li>
  *   <li><b>Strand</b> ({@link dev.greenthreads.internal.scheduler.Strand}): anything that can
  *       park, a green thread or a platform thread.</li>
  *   <li><b>Carrier</b> ({@link dev.greenthreads.internal.scheduler.Carrier}): a daemon kernel
@@ -15,16 +16,24 @@
  *   <li><b>Dispatcher</b> ({@link dev.greenthreads.internal.scheduler.Dispatcher}): the engine
  *       of one {@code Scheduler}; work-stealing
  *       ({@link dev.greenthreads.internal.scheduler.StealingDispatcher}) or deterministic
- *       ({@link dev.greenthreads.internal.scheduler.DeterministicDispatcher}).</li>
- *   <li><b>Run queue</b> ({@link dev.greenthreads.internal.scheduler.RunQueue}): a carrier's
+ *       ({@link dev.greenthreads.internal.scheduler.DeterministicDispatcher}). It reports
+ *       failures nobody can be thrown to through a
+ *       {@link dev.greenthreads.internal.scheduler.FailureSink}.</li>
+ *   <li><b>Core</b> ({@link dev.greenthreads.internal.scheduler.Core}): a carrier's share of
+ *       the work-stealing dispatcher's state (Go's P): run queue, LIFO slot, park state.</li>
+ *   <li><b>Run queue</b> ({@link dev.greenthreads.internal.scheduler.RunQueue}): a core's
  *       256-slot ring; the owner pushes and pops, idle carriers steal half.
  *       <b>LIFO slot</b>: the thread most recently unparked or started by code on that carrier, run next.
  *       <b>Global queue</b> ({@link dev.greenthreads.internal.scheduler.GlobalQueue}):
  *       submissions from outside the carriers and overflow.</li>
- *   <li><b>Idle</b> carrier: parked in {@code LockSupport}, waiting to be handed work.
- *       <b>Searching</b> carrier: awake, without work, trying to steal some.</li>
- *   <li><b>Timer heap</b> ({@link dev.greenthreads.internal.scheduler.TimerHeap}): deadlines
- *       of timed parks. <b>Timed waiter</b>: the one idle carrier parked until the earliest.</li>
+ *   <li><b>Idle</b> carrier: parked, waiting to be handed work. <b>Searching</b> carrier:
+ *       awake, without work, trying to steal some. Both, and how carriers are woken, are
+ *       {@link dev.greenthreads.internal.scheduler.IdleCarriers}.</li>
+ *   <li><b>Timers</b> ({@link dev.greenthreads.internal.scheduler.Timers}): the deadlines of
+ *       timed parks, in a {@link dev.greenthreads.internal.scheduler.TimerHeap}. <b>Timed
+ *       waiter</b>: the one idle carrier parked until the earliest.</li>
+ *   <li><b>Spin lock</b> ({@link dev.greenthreads.internal.sync.SpinLock}): guards every
+ *       waiter list; a strand is the spin lock of its joiners.</li>
  * </ul>
  *
  * <h2>Green thread states</h2>
@@ -36,7 +45,8 @@
  *                    +---- unpark / timer: CAS PARKED -> READY (exactly one waker wins)
  * </pre>
  * Only the carrier running a thread moves it out of RUNNING, YIELDING and PARKING. The public
- * {@code GreenThread.State} maps YIELDING to READY and PARKING, PARKED to BLOCKED.
+ * {@code GreenThread} maps these states to its own (YIELDING to READY; PARKING and PARKED to
+ * BLOCKED): nothing in this package knows the public types.
  *
  * <h2>The after-unwind rule</h2>
  * The rule is stated, with its reason, in {@link dev.greenthreads.internal.continuation}; this is
@@ -59,10 +69,12 @@
  * as with {@code LockSupport}: callers loop on their condition.
  *
  * <h2>Waking carriers: one at a time, and never too few</h2>
- * Counters {@code idle} and {@code searching} (Go's npidle and nmspinning). Whoever makes a
- * thread ready pushes it, then (after a full fence) wakes one idle carrier if
- * {@code idle > 0 && searching == 0}; the woken carrier is counted as searching before it
- * wakes, so a burst of pushes wakes one carrier, not all. A searcher that finds work stops
+ * The code is {@link dev.greenthreads.internal.scheduler.IdleCarriers}, which can be run alone
+ * with fake carriers (its documentation says how, and what to check). Counters {@code idle}
+ * and {@code searching} (Go's npidle and nmspinning). Whoever makes a thread ready pushes it,
+ * then (after a full fence) wakes one idle carrier if {@code idle > 0 && searching == 0}; the
+ * woken carrier is counted as searching before it wakes, so a burst of pushes wakes one
+ * carrier, not all. A searcher that finds work stops
  * searching, and if it was the last, signals again: carriers come up one by one while there is
  * work for them (Tokio: "notify only if nobody is searching").
  *
@@ -77,7 +89,8 @@
  * parking, and only a carrier woken to search would take the slot from it.
  *
  * <h2>Timers</h2>
- * One heap per dispatcher, under a lock (not on the yield path). A busy carrier fires due
+ * One heap per dispatcher, under a lock (not on the yield path):
+ * {@link dev.greenthreads.internal.scheduler.Timers}. A busy carrier fires due
  * timers when it dispatches; an idle one claims the <em>timed waiter</em> role, if nobody holds
  * it, and parks until the earliest deadline; the others park untimed. Adding an earlier timer
  * unparks the timed waiter; adding one when there is none nudges an idle carrier to take the
@@ -88,8 +101,13 @@
  * <h2>Rules for code in this package</h2>
  * <ul>
  *   <li>Never suspend while holding a lock (the timer lock, a queue lock, a join spin lock).
- *       Locks here are {@code java.util.concurrent} locks or CAS spin locks held for a few
- *       instructions; no {@code synchronized}.</li>
+ *       Locks here are {@code java.util.concurrent} locks or the
+ *       {@link dev.greenthreads.internal.sync.SpinLock}, held for a few instructions; no
+ *       {@code synchronized}.</li>
+ *   <li>Nothing here refers to the public classes ({@code GreenThread}, {@code Scheduler}):
+ *       they depend on this package, never the other way. Leaf types of the API
+ *       ({@code Suspendable}, the body interfaces, {@code GreenCancelledException}) are its
+ *       vocabulary and may be used.</li>
  *   <li>No {@code ThreadLocal} on a green thread's path: the current green thread is
  *       {@code FrameStack.current().owner()}, a field of the carrier.</li>
  *   <li>Nothing here may keep an ended green thread reachable: queues clear their slots, the

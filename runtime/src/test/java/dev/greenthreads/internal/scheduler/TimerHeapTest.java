@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 class TimerHeapTest {
 
-    private static final class Timer implements TimerHeap.Member {
+    /** A timer heap member with nothing else to it; also IdleCarriersTest's stand-in for a green thread. */
+    static final class Timer implements TimerHeap.Member {
         final long deadline;
         final int order;
         int index = -1;
