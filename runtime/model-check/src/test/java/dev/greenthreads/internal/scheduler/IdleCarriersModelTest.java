@@ -69,7 +69,7 @@ class IdleCarriersModelTest {
     void wakeOneRechecksForWorkAfterGivingItsTokenBack() {
         Lincheck.runConcurrentTest(SCHEDULES, () -> {
             Model m = new Model(2);
-            m.startCarriers();
+            m.startCarriers(m.cores[1]); // cores[0] is busy in a long slice throughout
             Thread second = Threads.start(() -> m.push(null));
             m.push(null);
             Threads.join(second);
