@@ -40,10 +40,11 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Scheduler implements AutoCloseable {
 
     /**
-     * Receives the exception that escaped a detached green thread, and the report of a hang:
-     * when every green thread of the scheduler has been blocked for a second with nothing in
-     * the scheduler that could wake one, an {@link IllegalStateException} whose message names
-     * each thread, its state and where it waits, with one of those threads.
+     * Receives the exception that escaped a detached green thread; the report of a hang: when
+     * every green thread of the scheduler has been blocked for a second with nothing in the
+     * scheduler that could wake one, an {@link IllegalStateException} whose message names each
+     * thread, its state and where it waits, with one of those threads; and, once per mutex, the
+     * report of a mutex left locked by a green thread that ended, when another first waits for it.
      */
     @FunctionalInterface
     public interface UncaughtExceptionHandler {
@@ -194,7 +195,8 @@ public final class Scheduler implements AutoCloseable {
         }
 
         /**
-         * Receives exceptions that escape detached green threads. Default: print
+         * Receives exceptions that escape detached green threads, and the scheduler's reports
+         * (see {@link UncaughtExceptionHandler}). Default: print
          * {@code Exception in green thread "<name>"} and the stack trace to standard error.
          */
         public Builder uncaughtExceptionHandler(UncaughtExceptionHandler handler) {
