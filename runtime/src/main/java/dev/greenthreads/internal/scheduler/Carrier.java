@@ -18,6 +18,8 @@ final class Carrier extends CarrierThread {
     Core core;
     /** Whether it is inside {@link #runSlice}'s run of a body; this thread's only. */
     boolean inSlice;
+    /** Whether it is polling for I/O readiness between two slices; this thread's only. */
+    boolean polling;
     /** A core the monitor hands to this carrier, parked as a spare. */
     volatile Core handoff;
 

@@ -138,7 +138,9 @@ final class StealingDispatcher extends Dispatcher {
     void ready(GreenStrand t) {
         Carrier me = ownCarrier();
         Core c = me != null ? me.core : null;
-        if (c != null && !me.inSlice) {
+        if (c != null && me.polling) {
+            global.push(t); // behind every thread already waiting: see findLocal
+        } else if (c != null && !me.inSlice) {
             pushLifo(c, t);
         } else if (c != null && c.pin(me)) {
             pushLifo(c, t);
@@ -222,7 +224,7 @@ final class StealingDispatcher extends Dispatcher {
             if (timers.due()) {
                 fireTimers(c);
             }
-            GreenStrand t = findLocal(c);
+            GreenStrand t = findLocal(carrier, c);
             if (t == null) {
                 t = search(c);
             }
@@ -235,12 +237,21 @@ final class StealingDispatcher extends Dispatcher {
         }
     }
 
-    private GreenStrand findLocal(Core c) {
+    private GreenStrand findLocal(Carrier carrier, Core c) {
         GreenStrand t;
         if (++c.tick % FAIRNESS_TICK == 0) {
             IdlePoller poller = idlePoller;
             if (poller != null) {
-                poller.pollNow();
+                // What a busy carrier's poll finds ready joins the global queue's tail (ready()),
+                // not this core's LIFO slot and queue: a poll can wake hundreds, and pushing them
+                // locally would overflow the oldest half of the queue into the global queue, read
+                // one thread per tick while the newest ran first, starving some threads for long.
+                carrier.polling = true;
+                try {
+                    poller.pollNow();
+                } finally {
+                    carrier.polling = false;
+                }
             }
             if (global.size() > 0 && (t = global.poll()) != null) {
                 return t;
