@@ -116,6 +116,8 @@ final class BenchChart {
             case "select": return new Color(0x2ca02c);
             case "prefork": return new Color(0x9467bd);
             case "green": return new Color(0xff7f0e);
+            case "netty-nio": return new Color(0x8c564b);
+            case "netty-epoll": return new Color(0xe377c2);
             default: return Color.BLACK;
         }
     }
