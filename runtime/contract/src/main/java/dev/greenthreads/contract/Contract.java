@@ -154,6 +154,14 @@ public final class Contract {
     public static final String FRAME_STACK_POP_REF_DESC = "()Ljava/lang/Object;";
 
     /**
+     * Keeps green threads' {@code ThreadLocal} maps on the carrier {@code Thread}'s private fields:
+     * the agent opens {@code java.lang} to the module that defines it, as it is defined.
+     */
+    @RuntimeType
+    public static final String THREAD_LOCAL_MAPS = "dev/greenthreads/internal/scheduler/ThreadLocalMaps";
+    public static final String THREAD_LOCAL_MAPS_DESC = "L" + THREAD_LOCAL_MAPS + ";";
+
+    /**
      * What rewritten code calls instead of the JDK's sleeping and yielding calls: on a green
      * thread they park only it. Each takes the JDK call's operands in their order on the stack.
      */

@@ -81,6 +81,8 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     /** GreenLocal values, indexed by the local's number; touched only by this thread. */
     private Object[] locals;
+    /** Its ThreadLocal maps while it is not mounted, null until first used ({@link ThreadLocalMaps}). */
+    Object threadLocals, inheritableThreadLocals;
 
     /**
      * @param handle       what {@link #handle()} returns: the public object of this thread
@@ -97,6 +99,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         this.body = body;
         this.returnsValue = returnsValue;
         this.flags = detached ? DETACHED : 0;
+        this.inheritableThreadLocals = ThreadLocalMaps.inherited();
     }
 
     /** The running green thread's strand, or null on a platform thread. */
@@ -166,6 +169,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     void terminate(Object value, Throwable error) {
         body = null;
         locals = null;
+        threadLocals = inheritableThreadLocals = null;
         int how = ENDED_NORMALLY;
         if (error instanceof ExitSignal) {
             value = ((ExitSignal) error).value();
