@@ -58,6 +58,13 @@ final class Carrier extends CarrierThread {
         FrameStack f = frames;
         f.mount(t.frames, t);
         ThreadLocalMaps.mount(this, t);
+        // The interrupt status follows the green thread as its thread-locals do, so that one that
+        // re-asserts an interrupt (catch InterruptedException, interrupt()) keeps it, and no other
+        // green thread of this carrier finds its JDK calls interrupted.
+        if (t.interrupted) {
+            t.interrupted = false;
+            interrupt();
+        }
         Object value = null;
         Throwable error = null;
         boolean suspended = false;
@@ -69,6 +76,7 @@ final class Carrier extends CarrierThread {
             f.discard();
             error = e;
         } finally {
+            t.interrupted = Thread.interrupted();
             ThreadLocalMaps.unmount(this, t);
             f.unmount();
             dispatcher.sliceEnded(this);

@@ -83,6 +83,8 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     private Object[] locals;
     /** Its ThreadLocal maps while it is not mounted, null until first used ({@link ThreadLocalMaps}). */
     Object threadLocals, inheritableThreadLocals;
+    /** Its interrupt status while it is not mounted; only it can set it (no {@code Thread} names it). */
+    boolean interrupted;
 
     /**
      * @param handle       what {@link #handle()} returns: the public object of this thread
