@@ -68,6 +68,8 @@ public final class GreenSocket implements Closeable {
      * level-triggered.
      */
     private boolean inputDrained = true;
+    private final GreenInputStream input = new GreenInputStream(this);
+    private final GreenOutputStream output = new GreenOutputStream(this);
 
     private GreenSocket(SocketChannel channel, Registration io) throws IOException {
         this.channel = channel;
@@ -280,6 +282,27 @@ public final class GreenSocket implements Closeable {
             }
         }
         io.afterOperation(waited);
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Streams
+
+    /**
+     * This socket's input as a stream whose reads park like {@link #read(byte[], int, int)}; the
+     * same object each time. Its reads park only when called through {@link GreenInputStream}
+     * itself: from the JDK's readers they pin the carrier (see {@link GreenInputStream}).
+     * Closing it closes the socket.
+     */
+    public GreenInputStream inputStream() {
+        return input;
+    }
+
+    /**
+     * This socket's output as a stream whose writes park like {@link #write(byte[], int, int)};
+     * the same object each time. Closing it closes the socket.
+     */
+    public GreenOutputStream outputStream() {
+        return output;
     }
 
     // ------------------------------------------------------------------------------------
