@@ -3,6 +3,7 @@ package dev.greenthreads.io;
 import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Strand;
+import dev.greenthreads.internal.scheduler.ThreadLocalMaps;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -200,10 +201,13 @@ public final class GreenSocket implements Closeable {
         for (;;) {
             int requested = dst.remaining();
             int n;
+            Object greens = ThreadLocalMaps.beforeCarrierCall(); // NIO's buffer cache: the carrier's
             try {
                 n = channel.read(dst);
             } catch (ClosedChannelException e) {
                 throw io.closedException(e);
+            } finally {
+                ThreadLocalMaps.afterCarrierCall(greens);
             }
             if (n != 0 || requested == 0) {
                 inputDrained = n > 0 && n < requested;
@@ -266,6 +270,7 @@ public final class GreenSocket implements Closeable {
         boolean waited = false;
         while (src.hasRemaining()) {
             int n;
+            Object greens = ThreadLocalMaps.beforeCarrierCall();
             try {
                 n = channel.write(src);
             } catch (ClosedChannelException e) {
@@ -275,6 +280,8 @@ public final class GreenSocket implements Closeable {
                 SocketException shut = new SocketException("Socket output is shutdown");
                 shut.initCause(e);
                 throw shut;
+            } finally {
+                ThreadLocalMaps.afterCarrierCall(greens);
             }
             if (src.hasRemaining()) { // the send buffer is full: wait rather than ask again
                 io.await(SelectionKey.OP_WRITE, false, 0L, null);

@@ -81,9 +81,12 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     /** GreenLocal values, indexed by the local's number; touched only by this thread. */
     private Object[] locals;
-    /** Its ThreadLocal maps while it is not mounted, null until first used ({@link ThreadLocalMaps}). */
+    /**
+     * Its ThreadLocal maps while it is not mounted, null until first used ({@link ThreadLocalMaps}).
+     * Written and read by its runners only, and published from one to the next as its frames are.
+     */
     Object threadLocals, inheritableThreadLocals;
-    /** Its interrupt status while it is not mounted; only it can set it (no {@code Thread} names it). */
+    /** Its interrupt status while it is not mounted, as the maps; only it can set it (no {@code Thread} names it). */
     boolean interrupted;
 
     /**

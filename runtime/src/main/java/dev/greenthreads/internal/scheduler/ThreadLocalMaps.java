@@ -19,7 +19,9 @@ import java.lang.invoke.VarHandle;
  * <p>A switch between threads that never touched a thread-local reads four fields and writes
  * none: the maps are swapped only when one side has one. Code that is not rewritten sees the
  * same maps (they follow the {@code Thread}, not the code), so a library's per-thread state,
- * the JDK's included (NIO's cache of temporary direct buffers), is per green thread too.
+ * the JDK's included, is per green thread too; green sockets keep NIO's buffer cache on the
+ * carrier ({@link #beforeCarrierCall}). Once a carrier has a map of its own, every switch on it
+ * swaps: four more writes.
  *
  * <p>The fields are private to {@code java.base}: the agent opens {@code java.lang} to the
  * module that defines this class (its {@code premain} watches for it). Without that, or
@@ -97,6 +99,38 @@ public final class ThreadLocalMaps {
             carrier.ownInheritableThreadLocals = inheritable;
             LOCALS.set(carrier, t.threadLocals);
             INHERITABLE.set(carrier, t.inheritableThreadLocals);
+        }
+    }
+
+    /** What {@link #beforeCarrierCall()} returns outside a green thread: nothing to restore. */
+    private static final Object NOT_MOUNTED = new Object();
+
+    /**
+     * Before a JDK call that keeps a per-thread cache in a {@code ThreadLocal}, NIO's temporary
+     * direct buffers for reads and writes of heap buffers: puts the carrier's own map in place
+     * for the call, so that the cache is the carrier's, shared by the green threads it runs (as
+     * JDK 21's {@code CarrierThreadLocal} makes it for virtual threads), instead of a map, a
+     * cache and a direct buffer kept by every green thread that ever did I/O. The call must not
+     * suspend, nor touch the caller's own thread-locals. Returns what
+     * {@link #afterCarrierCall} needs.
+     */
+    public static Object beforeCarrierCall() {
+        Thread thread = Thread.currentThread();
+        if (!(thread instanceof Carrier) || ((Carrier) thread).frames.owner() == null) {
+            return NOT_MOUNTED;
+        }
+        Carrier carrier = (Carrier) thread;
+        Object greens = LOCALS.get(carrier);
+        LOCALS.set(carrier, carrier.ownThreadLocals);
+        return greens;
+    }
+
+    /** After the call: the carrier's map (made by the call, perhaps) is put aside again, the green thread's back. */
+    public static void afterCarrierCall(Object greens) {
+        if (greens != NOT_MOUNTED) {
+            Carrier carrier = (Carrier) Thread.currentThread();
+            carrier.ownThreadLocals = LOCALS.get(carrier);
+            LOCALS.set(carrier, greens);
         }
     }
 
