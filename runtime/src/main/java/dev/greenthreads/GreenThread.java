@@ -309,6 +309,18 @@ public final class GreenThread<V> {
     }
 
     /**
+     * Makes this thread's park permit available ({@code LockSupport.unpark} for a green thread):
+     * if it is parked in {@code LockSupport.park}, {@code parkNanos} or {@code parkUntil} called
+     * from rewritten code, it returns; otherwise its next such park returns at once. At most one
+     * permit is kept. {@code LockSupport.unpark(Thread)} cannot do this: no {@code Thread} names a
+     * green thread ({@code Thread.currentThread()} in one is its carrier, which changes). Callable
+     * from any thread; no effect on a thread that has ended.
+     */
+    public void unpark() {
+        strand.unpark();
+    }
+
+    /**
      * A cancellation point ({@code pthread_testcancel}): throws {@link GreenCancelledException}
      * if the calling green thread was cancelled (on a platform thread: if it is interrupted).
      */

@@ -3,6 +3,7 @@ package dev.greenthreads.agent;
 import dev.greenthreads.agent.analysis.ClassHierarchy;
 import dev.greenthreads.agent.analysis.JdkClasses;
 import dev.greenthreads.agent.classify.Suspendability;
+import dev.greenthreads.contract.Contract;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
@@ -23,11 +24,15 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The {@code -javaagent} entry point: rewrites suspendable methods as their classes load.
- * Classes of the bootstrap loader (the JDK) are never touched.
+ * Classes of the bootstrap loader (the JDK) are never touched. It also opens {@code java.lang}
+ * to the module of the runtime's {@link Contract#THREAD_LOCAL_MAPS}, which keeps each green
+ * thread's {@code ThreadLocal} values in the carrier {@code Thread}'s private fields: whichever
+ * loader defines the runtime, whether its module is named or not.
  */
 public final class Agent implements ClassFileTransformer {
 
     private final AgentOptions options;
+    private final Instrumentation instrumentation;
     private final Set<String> referencedTargets = ConcurrentHashMap.newKeySet();
     private final Map<ClassLoader, ClassRewriter> rewriters = new WeakHashMap<>();
     /** What the rewrite cost this JVM, reported at exit under {@code trace}. */
@@ -35,8 +40,9 @@ public final class Agent implements ClassFileTransformer {
             transformNanos = new LongAdder(), transformCpuNanos = new LongAdder();
     private final ThreadMXBean threads;
 
-    private Agent(AgentOptions options) {
+    private Agent(AgentOptions options, Instrumentation instrumentation) {
         this.options = options;
+        this.instrumentation = instrumentation;
         this.threads = options.trace ? ManagementFactory.getThreadMXBean() : null;
     }
 
@@ -47,7 +53,7 @@ public final class Agent implements ClassFileTransformer {
             System.setProperty("greenthreads.verify", "false");
         }
         System.setProperty("dev.greenthreads.agent", "active");
-        Agent agent = new Agent(options);
+        Agent agent = new Agent(options, instrumentation);
         if (options.trace) {
             Runtime.getRuntime().addShutdownHook(new Thread(agent::reportCost, "greenthreads-agent-cost"));
         }
@@ -97,6 +103,20 @@ public final class Agent implements ClassFileTransformer {
                 // a stray file in the temporary directory
             }
         }
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined,
+                            ProtectionDomain domain, byte[] bytes) {
+        if (Contract.THREAD_LOCAL_MAPS.equals(className) && redefined == null) {
+            try {
+                instrumentation.redefineModule(Thread.class.getModule(), Set.of(), Map.of(),
+                        Map.of(Thread.class.getPackageName(), Set.of(module)), Set.of(), Map.of());
+            } catch (RuntimeException e) { // the runtime then refuses to start green threads, saying why
+                Log.warn("could not open java.lang to " + module + ": " + e);
+            }
+        }
+        return transform(loader, className, redefined, domain, bytes);
     }
 
     @Override

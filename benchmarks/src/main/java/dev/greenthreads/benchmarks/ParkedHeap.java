@@ -35,7 +35,7 @@ import java.util.concurrent.locks.LockSupport;
  * ({@code -Xmx1g}; it fails if the child runs out of memory).
  *
  * <pre>
- *   java -cp benchmarks/target/greenthreads-benchmarks.jar dev.greenthreads.benchmarks.ParkedHeap [--threads N]
+ *   java --add-opens=java.base/java.lang=ALL-UNNAMED -cp benchmarks/target/greenthreads-benchmarks.jar dev.greenthreads.benchmarks.ParkedHeap [--threads N]
  * </pre>
  * The {@link Suite} runs it after the JMH benchmarks and puts the figures in its report.
  */
@@ -151,6 +151,7 @@ public final class ParkedHeap {
         command.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         command.add("-XX:+UseG1GC");
         command.add("-XX:+ExitOnOutOfMemoryError");
+        command.add(Suite.OPEN_JAVA_LANG);
         if (m.heapOption != null) {
             command.add(m.heapOption);
         }

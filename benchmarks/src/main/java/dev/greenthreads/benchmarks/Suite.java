@@ -38,7 +38,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * charts; ends with a summary. From the repository root, after {@code mvn -B -q -DskipTests package}:
  *
  * <pre>
- *   /usr/lib/jvm/temurin-25-jdk-amd64/bin/java -cp benchmarks/target/greenthreads-benchmarks.jar dev.greenthreads.benchmarks.Suite
+ *   /usr/lib/jvm/temurin-25-jdk-amd64/bin/java --add-opens=java.base/java.lang=ALL-UNNAMED -cp benchmarks/target/greenthreads-benchmarks.jar dev.greenthreads.benchmarks.Suite
  * </pre>
  *
  * About 11 minutes on 2 cores. On a JDK older than 21 the virtual-thread variants are left out
@@ -47,7 +47,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class Suite {
 
-    static final String COMMAND = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java -cp benchmarks/target/greenthreads-benchmarks.jar "
+    /**
+     * The benchmarks run without the agent (rewritten at build time), so every JVM that starts
+     * green threads opens java.lang to the runtime itself, for green threads' ThreadLocal maps.
+     */
+    static final String OPEN_JAVA_LANG = "--add-opens=java.base/java.lang=ALL-UNNAMED";
+    static final String COMMAND = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java " + OPEN_JAVA_LANG
+            + " -cp benchmarks/target/greenthreads-benchmarks.jar "
             + "dev.greenthreads.benchmarks.Suite";
     static final String JSON = "jmh-results.json";
     static final String HEAP_JSON = "parked-heap.json";
@@ -56,7 +62,7 @@ public final class Suite {
             : VirtualThreads.unavailableReason() + ": the virtual-thread variants are skipped";
 
     private static final String USAGE = String.join("\n",
-            "usage: java -cp greenthreads-benchmarks.jar dev.greenthreads.benchmarks.Suite [options]",
+            "usage: java " + OPEN_JAVA_LANG + " -cp greenthreads-benchmarks.jar dev.greenthreads.benchmarks.Suite [options]",
             "  --smoke           each benchmark once, 100 ms, in this JVM, small sizes; checks that all run, judges no figure",
             "  --out DIR         where the results go (default benchmarks/results)",
             "  --include REGEX   only the JMH benchmarks whose name matches (repeatable); the heap harness runs only if",
@@ -164,8 +170,10 @@ public final class Suite {
         ChainedOptionsBuilder jmh = new OptionsBuilder()
                 .resultFormat(ResultFormatType.JSON)
                 .result(outcome.json.toString());
-        if (Runtime.version().feature() >= 23) {
-            jmh.jvmArgsAppend("--sun-misc-unsafe-memory-access=allow"); // JMH 1.37 uses Unsafe; JDK 23+ warns
+        if (Runtime.version().feature() >= 23) { // one call: each replaces the last
+            jmh.jvmArgsAppend(OPEN_JAVA_LANG, "--sun-misc-unsafe-memory-access=allow"); // JMH 1.37 uses Unsafe; JDK 23+ warns
+        } else {
+            jmh.jvmArgsAppend(OPEN_JAVA_LANG);
         }
         if (o.includes.isEmpty()) {
             jmh.include(Pattern.quote(Suite.class.getPackageName() + ".") + "\\w+Benchmark\\.");

@@ -3,6 +3,7 @@ package dev.greenthreads.io;
 import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Strand;
+import dev.greenthreads.internal.scheduler.ThreadLocalMaps;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -68,6 +69,8 @@ public final class GreenSocket implements Closeable {
      * level-triggered.
      */
     private boolean inputDrained = true;
+    private final GreenInputStream input = new GreenInputStream(this);
+    private final GreenOutputStream output = new GreenOutputStream(this);
 
     private GreenSocket(SocketChannel channel, Registration io) throws IOException {
         this.channel = channel;
@@ -198,10 +201,13 @@ public final class GreenSocket implements Closeable {
         for (;;) {
             int requested = dst.remaining();
             int n;
+            Object greens = ThreadLocalMaps.beforeCarrierCall(); // NIO's buffer cache: the carrier's
             try {
                 n = channel.read(dst);
             } catch (ClosedChannelException e) {
                 throw io.closedException(e);
+            } finally {
+                ThreadLocalMaps.afterCarrierCall(greens);
             }
             if (n != 0 || requested == 0) {
                 inputDrained = n > 0 && n < requested;
@@ -264,6 +270,7 @@ public final class GreenSocket implements Closeable {
         boolean waited = false;
         while (src.hasRemaining()) {
             int n;
+            Object greens = ThreadLocalMaps.beforeCarrierCall();
             try {
                 n = channel.write(src);
             } catch (ClosedChannelException e) {
@@ -273,6 +280,8 @@ public final class GreenSocket implements Closeable {
                 SocketException shut = new SocketException("Socket output is shutdown");
                 shut.initCause(e);
                 throw shut;
+            } finally {
+                ThreadLocalMaps.afterCarrierCall(greens);
             }
             if (src.hasRemaining()) { // the send buffer is full: wait rather than ask again
                 io.await(SelectionKey.OP_WRITE, false, 0L, null);
@@ -280,6 +289,27 @@ public final class GreenSocket implements Closeable {
             }
         }
         io.afterOperation(waited);
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Streams
+
+    /**
+     * This socket's input as a stream whose reads park like {@link #read(byte[], int, int)}; the
+     * same object each time. Its reads park only when called through {@link GreenInputStream}
+     * itself: from the JDK's readers they pin the carrier (see {@link GreenInputStream}).
+     * Closing it closes the socket.
+     */
+    public GreenInputStream inputStream() {
+        return input;
+    }
+
+    /**
+     * This socket's output as a stream whose writes park like {@link #write(byte[], int, int)};
+     * the same object each time. Closing it closes the socket.
+     */
+    public GreenOutputStream outputStream() {
+        return output;
     }
 
     // ------------------------------------------------------------------------------------

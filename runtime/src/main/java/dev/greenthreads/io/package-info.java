@@ -3,7 +3,9 @@
  * carrier threads serve thousands of connections written as plain blocking code.
  * {@link dev.greenthreads.io.GreenServerSocket} ({@code bind}, {@code accept}) and
  * {@link dev.greenthreads.io.GreenSocket} ({@code connect}, {@code read}, {@code write},
- * {@code shutdownOutput}, {@code close}). Called from a platform thread they block it.
+ * {@code shutdownOutput}, {@code close}), whose input and output are also streams that park
+ * alike ({@link dev.greenthreads.io.GreenInputStream}, {@link dev.greenthreads.io.GreenOutputStream}).
+ * Called from a platform thread they block it.
  *
  * <h2>Vocabulary</h2>
  * <ul>

@@ -103,7 +103,7 @@ public final class Classifier {
 
     /**
      * The calls in {@code method} that may suspend: none of a method of this class that never
-     * suspends. With {@code sleepsGreen}, also the JDK's sleeping and yielding calls outside
+     * suspends. With {@code sleepsGreen}, also the JDK's sleeping, yielding and parking calls outside
      * {@code synchronized} regions ({@link SleepingCalls}), which the rewrite points at their green
      * equivalents; inside a region they stay the JDK's, which block the carrier as before.
      */

@@ -24,7 +24,7 @@ import org.objectweb.asm.tree.MethodNode;
  * <p>A method qualifies when no override can replace it (static, private, final, or in a final
  * class) and everything it calls qualifies too or is a JDK method that cannot call back into
  * application code: a static method, or one of {@code String} or {@code StringBuilder}, whose
- * parameters are primitives, strings or primitive arrays, and not one of the JDK's sleeping
+ * parameters are primitives, strings or primitive arrays, and not one of the JDK's sleeping or parking
  * calls, which park a green thread ({@link SleepingCalls}). The set is the greatest fixed point,
  * so methods that only call one another, recursion included, qualify together. Calls of these
  * methods from other classes are still treated as suspendable (one status check each): the

@@ -7,9 +7,9 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.MethodInsnNode;
 
 /**
- * Points the JDK's sleeping and yielding calls among a resumable method's call sites at the
- * runtime's green equivalents ({@link SleepingCalls}), so that on a green thread they park only
- * it. The operands stay as they are: each replacement is static and takes the same ones.
+ * Points the JDK's sleeping, yielding and parking calls among a resumable method's call sites at
+ * the runtime's green equivalents ({@link SleepingCalls}), so that on a green thread they park
+ * only it. The operands stay as they are: each replacement is static and takes the same ones.
  */
 final class SleepingCallRedirects {
 
@@ -18,12 +18,12 @@ final class SleepingCallRedirects {
 
     static void apply(List<MethodInsnNode> sites) {
         for (MethodInsnNode call : sites) {
-            String desc = SleepingCalls.replacementDesc(call);
-            if (desc != null) {
+            SleepingCalls.Replacement replacement = SleepingCalls.replacement(call);
+            if (replacement != null) {
                 call.setOpcode(Opcodes.INVOKESTATIC);
                 call.owner = Contract.JDK_CALLS;
-                call.name = call.name.equals("yield") ? Contract.JDK_CALLS_YIELD : Contract.JDK_CALLS_SLEEP;
-                call.desc = desc;
+                call.name = replacement.name();
+                call.desc = replacement.desc();
                 call.itf = false;
             }
         }

@@ -154,7 +154,15 @@ public final class Contract {
     public static final String FRAME_STACK_POP_REF_DESC = "()Ljava/lang/Object;";
 
     /**
-     * What rewritten code calls instead of the JDK's sleeping and yielding calls: on a green
+     * Keeps green threads' {@code ThreadLocal} maps on the carrier {@code Thread}'s private fields:
+     * the agent opens {@code java.lang} to the module that defines it, as it is defined.
+     */
+    @RuntimeType
+    public static final String THREAD_LOCAL_MAPS = "dev/greenthreads/internal/scheduler/ThreadLocalMaps";
+    public static final String THREAD_LOCAL_MAPS_DESC = "L" + THREAD_LOCAL_MAPS + ";";
+
+    /**
+     * What rewritten code calls instead of the JDK's sleeping, yielding and parking calls: on a green
      * thread they park only it. Each takes the JDK call's operands in their order on the stack.
      */
     @RuntimeType
@@ -180,4 +188,34 @@ public final class Contract {
     @Member(of = "JDK_CALLS", isStatic = true)
     public static final String JDK_CALLS_YIELD = "yield";
     public static final String JDK_CALLS_YIELD_DESC = "()V";
+
+    /** Instead of {@code LockSupport.park()}. */
+    @Member(of = "JDK_CALLS", isStatic = true)
+    public static final String JDK_CALLS_PARK = "park";
+    public static final String JDK_CALLS_PARK_DESC = "()V";
+
+    /** Instead of {@code LockSupport.park(Object blocker)}. */
+    @Member(of = "JDK_CALLS", isStatic = true)
+    public static final String JDK_CALLS_PARK_BLOCKER = "park";
+    public static final String JDK_CALLS_PARK_BLOCKER_DESC = "(Ljava/lang/Object;)V";
+
+    /** Instead of {@code LockSupport.parkNanos(long)}. */
+    @Member(of = "JDK_CALLS", isStatic = true)
+    public static final String JDK_CALLS_PARK_NANOS = "parkNanos";
+    public static final String JDK_CALLS_PARK_NANOS_DESC = "(J)V";
+
+    /** Instead of {@code LockSupport.parkNanos(Object blocker, long)}. */
+    @Member(of = "JDK_CALLS", isStatic = true)
+    public static final String JDK_CALLS_PARK_NANOS_BLOCKER = "parkNanos";
+    public static final String JDK_CALLS_PARK_NANOS_BLOCKER_DESC = "(Ljava/lang/Object;J)V";
+
+    /** Instead of {@code LockSupport.parkUntil(long)}: a deadline in epoch milliseconds. */
+    @Member(of = "JDK_CALLS", isStatic = true)
+    public static final String JDK_CALLS_PARK_UNTIL = "parkUntil";
+    public static final String JDK_CALLS_PARK_UNTIL_DESC = "(J)V";
+
+    /** Instead of {@code LockSupport.parkUntil(Object blocker, long)}. */
+    @Member(of = "JDK_CALLS", isStatic = true)
+    public static final String JDK_CALLS_PARK_UNTIL_BLOCKER = "parkUntil";
+    public static final String JDK_CALLS_PARK_UNTIL_BLOCKER_DESC = "(Ljava/lang/Object;J)V";
 }

@@ -22,6 +22,8 @@ final class Carrier extends CarrierThread {
     boolean polling;
     /** A core the monitor hands to this carrier, parked as a spare. */
     volatile Core handoff;
+    /** This thread's own ThreadLocal maps while a green thread's are mounted ({@link ThreadLocalMaps}). */
+    Object ownThreadLocals, ownInheritableThreadLocals;
 
     Carrier(Dispatcher dispatcher, int index, String name) {
         super(null, name);
@@ -55,6 +57,14 @@ final class Carrier extends CarrierThread {
         t.beforeResume();
         FrameStack f = frames;
         f.mount(t.frames, t);
+        ThreadLocalMaps.mount(this, t);
+        // The interrupt status follows the green thread as its thread-locals do, so that one that
+        // re-asserts an interrupt (catch InterruptedException, interrupt()) keeps it, and no other
+        // green thread of this carrier finds its JDK calls interrupted.
+        if (t.interrupted) {
+            t.interrupted = false;
+            interrupt();
+        }
         Object value = null;
         Throwable error = null;
         boolean suspended = false;
@@ -66,6 +76,8 @@ final class Carrier extends CarrierThread {
             f.discard();
             error = e;
         } finally {
+            t.interrupted = Thread.interrupted();
+            ThreadLocalMaps.unmount(this, t);
             f.unmount();
             dispatcher.sliceEnded(this);
         }

@@ -81,6 +81,13 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     /** GreenLocal values, indexed by the local's number; touched only by this thread. */
     private Object[] locals;
+    /**
+     * Its ThreadLocal maps while it is not mounted, null until first used ({@link ThreadLocalMaps}).
+     * Written and read by its runners only, and published from one to the next as its frames are.
+     */
+    Object threadLocals, inheritableThreadLocals;
+    /** Its interrupt status while it is not mounted, as the maps; only it can set it (no {@code Thread} names it). */
+    boolean interrupted;
 
     /**
      * @param handle       what {@link #handle()} returns: the public object of this thread
@@ -97,6 +104,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         this.body = body;
         this.returnsValue = returnsValue;
         this.flags = detached ? DETACHED : 0;
+        this.inheritableThreadLocals = ThreadLocalMaps.inherited();
     }
 
     /** The running green thread's strand, or null on a platform thread. */
@@ -166,6 +174,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     void terminate(Object value, Throwable error) {
         body = null;
         locals = null;
+        threadLocals = inheritableThreadLocals = null;
         int how = ENDED_NORMALLY;
         if (error instanceof ExitSignal) {
             value = ((ExitSignal) error).value();

@@ -2,17 +2,25 @@ package dev.greenthreads.internal.scheduler;
 
 import dev.greenthreads.Suspendable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * What rewritten code calls instead of the JDK's sleeping and yielding calls
- * ({@code Thread.sleep}, {@code TimeUnit.sleep}, {@code Thread.yield}): on a green thread they
- * park or yield only it, and its carrier goes on with others; on a platform thread they are the
- * JDK's calls. The agent redirects these calls in the methods it makes resumable, outside
- * {@code synchronized} regions (where a suspension could not unwind, so the JDK's call stays).
+ * What rewritten code calls instead of the JDK's sleeping, yielding and parking calls
+ * ({@code Thread.sleep}, {@code TimeUnit.sleep}, {@code Thread.yield}, {@code LockSupport.park},
+ * {@code parkNanos}, {@code parkUntil}): on a green thread they park or yield only it, and its
+ * carrier goes on with others; on a platform thread they are the JDK's calls. The agent
+ * redirects these calls in the methods it makes resumable, outside {@code synchronized} regions
+ * (where a suspension could not unwind, so the JDK's call stays).
  *
  * <p>On a green thread a sleep is a cancellation point, and never throws
  * {@link InterruptedException}: a green thread is not interrupted, it is cancelled
  * ({@code GreenThread.cancel()}), and then throws {@code GreenCancelledException}.
+ *
+ * <p>A park uses the green thread's own permit, the one {@link Strand#unpark()} makes available
+ * ({@code GreenThread.unpark()}): {@code LockSupport.unpark(Thread)} cannot reach it, since no
+ * {@code Thread} names a green thread. As with the JDK's, a park may return spuriously, and it
+ * returns (without throwing) when the thread is cancelled, as the JDK's returns on an interrupt;
+ * the blocker is not recorded.
  */
 public final class JdkCalls {
 
@@ -66,5 +74,74 @@ public final class JdkCalls {
             return;
         }
         Strand.yieldIfGreen();
+    }
+
+    /** {@code LockSupport.park()}: on a green thread, parks it until unparked or cancelled; may return spuriously. */
+    @Suspendable
+    public static void park() {
+        if (GreenStrand.current() == null) {
+            LockSupport.park();
+            return;
+        }
+        Strand.park();
+    }
+
+    /** {@code LockSupport.park(blocker)}. */
+    @Suspendable
+    public static void park(Object blocker) {
+        if (GreenStrand.current() == null) {
+            LockSupport.park(blocker);
+            return;
+        }
+        Strand.park();
+    }
+
+    /** {@code LockSupport.parkNanos(nanos)}: on a green thread, at most {@code nanos} of its scheduler's clock. */
+    @Suspendable
+    public static void parkNanos(long nanos) {
+        if (GreenStrand.current() == null) {
+            LockSupport.parkNanos(nanos);
+            return;
+        }
+        Strand.parkNanos(nanos);
+    }
+
+    /** {@code LockSupport.parkNanos(blocker, nanos)}. */
+    @Suspendable
+    public static void parkNanos(Object blocker, long nanos) {
+        if (GreenStrand.current() == null) {
+            LockSupport.parkNanos(blocker, nanos);
+            return;
+        }
+        Strand.parkNanos(nanos);
+    }
+
+    /** {@code LockSupport.parkUntil(deadline)}: {@code deadline} in epoch milliseconds, as the JDK's. */
+    @Suspendable
+    public static void parkUntil(long deadline) {
+        if (GreenStrand.current() == null) {
+            LockSupport.parkUntil(deadline);
+            return;
+        }
+        parkGreenUntil(deadline);
+    }
+
+    /** {@code LockSupport.parkUntil(blocker, deadline)}. */
+    @Suspendable
+    public static void parkUntil(Object blocker, long deadline) {
+        if (GreenStrand.current() == null) {
+            LockSupport.parkUntil(blocker, deadline);
+            return;
+        }
+        parkGreenUntil(deadline);
+    }
+
+    /** The wall-clock deadline as a wait of the scheduler's clock (virtual under a deterministic scheduler). */
+    @Suspendable
+    private static void parkGreenUntil(long epochMillis) {
+        long millis = epochMillis - System.currentTimeMillis();
+        if (millis > 0) {
+            Strand.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
+        }
     }
 }

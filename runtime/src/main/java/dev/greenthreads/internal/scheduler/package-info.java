@@ -46,6 +46,9 @@
  *       before a contended wait parks, to refuse a wait that would close a deadlock cycle.</li>
  *   <li><b>Spin lock</b> ({@link dev.greenthreads.internal.sync.SpinLock}): guards every
  *       waiter list; a strand is the spin lock of its joiners.</li>
+ *   <li><b>Thread-local maps</b> ({@link dev.greenthreads.internal.scheduler.ThreadLocalMaps}):
+ *       a green thread's {@code ThreadLocal} maps, put in its carrier's {@code Thread} fields for
+ *       each slice; its interrupt status follows it the same way.</li>
  *   <li><b>Blocking call</b> ({@link dev.greenthreads.internal.scheduler.BlockingCalls}): a
  *       call with no green form, run on a bounded pool of platform threads while its green
  *       thread parks ({@code GreenThread.runBlocking}).</li>
