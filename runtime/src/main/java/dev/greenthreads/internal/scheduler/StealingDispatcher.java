@@ -61,7 +61,8 @@ final class StealingDispatcher extends Dispatcher {
     private final SpareCarriers spares;
     private final CarrierMonitor monitor;
 
-    StealingDispatcher(String name, int carriers, int maxCarriers, long spareIdleNanos, FailureSink failures) {
+    StealingDispatcher(String name, int carriers, int maxCarriers, long spareIdleNanos, long timeSliceNanos,
+            FailureSink failures) {
         super(name, carriers, failures);
         this.cores = new Core[carriers];
         for (int i = 0; i < carriers; i++) {
@@ -70,7 +71,7 @@ final class StealingDispatcher extends Dispatcher {
         }
         this.idleCarriers = new IdleCarriers(cores, timers, this::hasWork, new CarrierParking(this));
         this.spares = new SpareCarriers(this, this.carriers, maxCarriers, spareIdleNanos);
-        this.monitor = new CarrierMonitor(this, cores, idleCarriers, spares);
+        this.monitor = new CarrierMonitor(this, cores, idleCarriers, spares, timeSliceNanos);
     }
 
     @Override
@@ -189,8 +190,12 @@ final class StealingDispatcher extends Dispatcher {
     void sliceEnded(Carrier carrier) {
         carrier.inSlice = false;
         Core c = carrier.core;
-        if (c != null && !c.leaveSlice(carrier)) {
-            carrier.core = null;
+        if (c != null) {
+            if (c.leaveSlice(carrier)) {
+                c.clearExpiry(c.expiredSlice()); // the slice is over: an expiry of it, or a stale one, is void
+            } else {
+                carrier.core = null;
+            }
         }
     }
 
@@ -421,6 +426,15 @@ final class StealingDispatcher extends Dispatcher {
     @Override
     public long handOffs() {
         return monitor.handOffs();
+    }
+
+    @Override
+    public long sliceExpirations() {
+        long n = 0;
+        for (Core c : cores) {
+            n += c.sliceExpirations();
+        }
+        return n;
     }
 
     @Override
