@@ -34,6 +34,40 @@ class TimeSliceTest {
         }
     }
 
+    private static volatile boolean stop;
+
+    /** The plainest spin: a lambda reading a field, calling nothing that could suspend. */
+    @Test
+    void aLambdaSpinningOnAVolatileFieldYieldsToTheThreadThatSetsIt() {
+        stop = false;
+        try (Scheduler s = Scheduler.builder().name("field").carriers(1).build()) {
+            AtomicBoolean spinning = new AtomicBoolean();
+            boolean sawStop = s.run(() -> {
+                GreenThread<Boolean> spinner = GreenThread.start(() -> {
+                    spinning.set(true);
+                    long until = System.nanoTime() + BOUND_NANOS;
+                    int i = 0;
+                    while (!stop) {
+                        if ((++i & 0xFFFF) == 0 && System.nanoTime() - until > 0) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+                GreenThread<Void> setter = GreenThread.start(() -> {
+                    while (!spinning.get()) {
+                        GreenThread.yield();
+                    }
+                    stop = true;
+                });
+                setter.join();
+                return spinner.join();
+            });
+            assertTrue(sawStop, "the thread that sets the field never ran");
+            assertTrue(s.dispatcher().sliceExpirations() >= 1, "the spinner yielded at no check");
+        }
+    }
+
     /**
      * With time slices off, the spinner keeps the only carrier until it gives up (its bound),
      * and only then does the thread that sets the flag run: scheduling is cooperative.

@@ -55,7 +55,7 @@ final class ClassRewriter {
 
     ClassRewriter(ClassHierarchy hierarchy, Suspendability suspendability, AgentOptions options) {
         this.hierarchy = hierarchy;
-        this.classifier = new Classifier(suspendability, options.verify, options.trace);
+        this.classifier = new Classifier(suspendability, options.verify, options.trace, options.preempt);
         this.options = options;
     }
 

@@ -1,12 +1,12 @@
 package dev.greenthreads.agent.emit;
 
+import dev.greenthreads.agent.analysis.LoopHeaders;
 import dev.greenthreads.agent.analysis.MonitorRegions;
 import dev.greenthreads.contract.Contract;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeMap;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.FieldInsnNode;
@@ -15,10 +15,8 @@ import org.objectweb.asm.tree.InsnList;
 import org.objectweb.asm.tree.JumpInsnNode;
 import org.objectweb.asm.tree.LabelNode;
 import org.objectweb.asm.tree.LineNumberNode;
-import org.objectweb.asm.tree.LookupSwitchInsnNode;
 import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
-import org.objectweb.asm.tree.TableSwitchInsnNode;
 
 /**
  * Time-slice checks (agent option {@code preempt}, on by default): at the header of every loop
@@ -55,30 +53,14 @@ final class TimeSliceChecks {
 
     /** Inserts a check at each loop header of {@code method}; returns the checks' calls, in instruction order. */
     static List<MethodInsnNode> insert(MethodNode method) {
-        InsnList insns = method.instructions;
-        TreeMap<Integer, LabelNode> headers = new TreeMap<>();
-        int at = 0;
-        for (AbstractInsnNode i = insns.getFirst(); i != null; i = i.getNext(), at++) {
-            if (i instanceof JumpInsnNode) {
-                backward(insns, at, ((JumpInsnNode) i).label, headers);
-            } else if (i instanceof TableSwitchInsnNode) {
-                backward(insns, at, ((TableSwitchInsnNode) i).dflt, headers);
-                for (LabelNode l : ((TableSwitchInsnNode) i).labels) {
-                    backward(insns, at, l, headers);
-                }
-            } else if (i instanceof LookupSwitchInsnNode) {
-                backward(insns, at, ((LookupSwitchInsnNode) i).dflt, headers);
-                for (LabelNode l : ((LookupSwitchInsnNode) i).labels) {
-                    backward(insns, at, l, headers);
-                }
-            }
-        }
+        List<LabelNode> headers = LoopHeaders.of(method);
         if (headers.isEmpty()) {
             return List.of();
         }
+        InsnList insns = method.instructions;
         Set<AbstractInsnNode> held = MonitorRegions.inside(method);
         List<MethodInsnNode> checks = new ArrayList<>(headers.size());
-        for (LabelNode header : headers.values()) {
+        for (LabelNode header : headers) {
             if (held.contains(header)) {
                 continue; // a monitor is held: no suspension can unwind from here
             }
@@ -124,12 +106,5 @@ final class TimeSliceChecks {
             }
         }
         return all;
-    }
-
-    private static void backward(InsnList insns, int from, LabelNode target, TreeMap<Integer, LabelNode> headers) {
-        int to = insns.indexOf(target);
-        if (to <= from) {
-            headers.put(to, target);
-        }
     }
 }
