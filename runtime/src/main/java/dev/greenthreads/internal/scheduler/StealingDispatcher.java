@@ -166,11 +166,15 @@ final class StealingDispatcher extends Dispatcher {
     @Override
     void yielded(GreenStrand t, Carrier carrier) {
         Core c = carrier.core;
-        if (c != null) {
+        boolean preempted = carrier.preempted;
+        carrier.preempted = false;
+        if (c != null && !preempted) {
             pushLocal(c, t);
         } else {
-            global.push(t);
-            idleCarriers.signalWork(null);
+            global.push(t); // preempted: behind everything ready (TimeSlice)
+            if (c == null) {
+                idleCarriers.signalWork(null);
+            }
         }
     }
 

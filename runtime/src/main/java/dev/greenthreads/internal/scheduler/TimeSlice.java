@@ -43,6 +43,11 @@ import java.util.Set;
  * checks (the JDK, native code), the monitor hands its core to another carrier thread once the
  * slice has run {@link CarrierMonitor#BLOCKED_NANOS} past its expiry, as for a blocked carrier.
  * A preemption is not a cancellation point: a cancelled thread is not stopped by it.
+ *
+ * <p>A preempted thread goes to the global queue, behind every thread ready anywhere (Go's
+ * {@code gopreempt_m}), not to its carrier's own queue as a yield does: the threads its slice
+ * kept waiting run first, timers that came due meanwhile included (they fire at the next
+ * dispatch, after the yield has queued the thread).
  */
 public final class TimeSlice {
 
@@ -105,6 +110,7 @@ public final class TimeSlice {
             return;
         }
         c.countSliceExpiration();
+        me.preempted = true;
         g.yieldNow();
     }
 
