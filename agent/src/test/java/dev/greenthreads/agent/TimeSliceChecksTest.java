@@ -149,6 +149,36 @@ class TimeSliceChecksTest {
         assertEquals(2, checks(method(out, "twice")));
     }
 
+    /**
+     * {@code for (int i = 0; i < n; i++) s += i;}: it ends by itself, and a check's volatile read
+     * would keep the JIT from vectorizing it, so it gets none, and the method, which then can
+     * never suspend, is left as it was.
+     */
+    @Test
+    void aCountedLoopThatCallsNothingAndReadsNoFieldGetsNoCheck() {
+        byte[] out = rewriter("").rewrite(suspendable("sum", mv -> {
+            Label head = new Label(), end = new Label();
+            mv.visitInsn(Opcodes.ICONST_0);
+            mv.visitVarInsn(Opcodes.ISTORE, 1); // s
+            mv.visitInsn(Opcodes.ICONST_0);
+            mv.visitVarInsn(Opcodes.ISTORE, 2); // i
+            mv.visitLabel(head);
+            mv.visitVarInsn(Opcodes.ILOAD, 2);
+            mv.visitVarInsn(Opcodes.ILOAD, 0);
+            mv.visitJumpInsn(Opcodes.IF_ICMPGE, end);
+            mv.visitVarInsn(Opcodes.ILOAD, 1);
+            mv.visitVarInsn(Opcodes.ILOAD, 2);
+            mv.visitInsn(Opcodes.IADD);
+            mv.visitVarInsn(Opcodes.ISTORE, 1);
+            mv.visitIincInsn(2, 1);
+            mv.visitJumpInsn(Opcodes.GOTO, head);
+            mv.visitLabel(end);
+            mv.visitVarInsn(Opcodes.ILOAD, 1);
+            mv.visitInsn(Opcodes.IRETURN);
+        }));
+        assertEquals(null, out, "a method whose only loop is counted cannot suspend: left as it was");
+    }
+
     @Test
     void withPreemptFalseNoCheckIsEmitted() {
         byte[] in = suspendable("count", mv -> countDown(mv, true));

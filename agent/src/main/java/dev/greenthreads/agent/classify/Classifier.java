@@ -80,7 +80,7 @@ public final class Classifier {
         boolean sleepsGreen = suspendable && !constructor && !initialiser && !synchronizedMethod
                 && !cn.name.startsWith(RUNTIME_INTERNALS);
         List<MethodInsnNode> sites = suspendableCalls(cn.name, method, neverSuspend, sleepsGreen);
-        if (sites.isEmpty() && !(suspendable && (verify || preempt && LoopHeaders.any(method)) && !constructor
+        if (sites.isEmpty() && !(suspendable && (verify || preempt && LoopHeaders.anyUncounted(method)) && !constructor
                 && !initialiser && !synchronizedMethod && method.instructions.size() > 0)) {
             return MethodPlan.skip(method, null);
         }

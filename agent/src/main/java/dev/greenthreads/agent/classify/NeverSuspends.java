@@ -31,7 +31,8 @@ import org.objectweb.asm.tree.MethodNode;
  * methods from other classes are still treated as suspendable (one status check each): the
  * analysis reads one class at a time, so what it proves holds whichever class loads first.
  *
- * <p>With time slices ({@code loopsYield}), a method with a loop never qualifies: its loop gets
+ * <p>With time slices ({@code loopsYield}), a method with a loop that is not counted
+ * ({@link LoopHeaders#uncounted}) never qualifies: the loop gets
  * a check at which the green thread may yield.
  */
 public final class NeverSuspends {
@@ -44,14 +45,14 @@ public final class NeverSuspends {
         return in(cn, false);
     }
 
-    /** As {@link #in(ClassNode)}; with {@code loopsYield}, no method with a loop. */
+    /** As {@link #in(ClassNode)}; with {@code loopsYield}, no method with a loop that gets a time-slice check. */
     public static Set<String> in(ClassNode cn, boolean loopsYield) {
         Map<String, MethodNode> candidates = new HashMap<>();
         boolean finalClass = (cn.access & Opcodes.ACC_FINAL) != 0;
         for (MethodNode method : cn.methods) {
             boolean fixed = (method.access & (Opcodes.ACC_STATIC | Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL)) != 0 || finalClass;
             if (fixed && method.name.charAt(0) != '<' && method.instructions.size() > 0
-                    && !(loopsYield && LoopHeaders.any(method))) {
+                    && !(loopsYield && LoopHeaders.anyUncounted(method))) {
                 candidates.put(method.name + method.desc, method);
             }
         }

@@ -42,9 +42,15 @@ import org.objectweb.asm.tree.MethodNode;
  * JIT sees a branch never taken and compiles it as an uncommon trap, so the loop keeps its
  * registers and pays one load of a cache line that stays shared, and one branch. Loops that
  * already contain a suspendable call get a check too: the call suspends only if it parks or
- * yields, and a loop calling a method that just computes must still give way. Cycles through
- * an exception handler (a handler before the code it covers) get none; the runtime hands the
- * carrier of a thread that runs past its slice without reaching a check to another thread.
+ * yields, and a loop calling a method that just computes must still give way.
+ *
+ * <p>Counted loops get none: a loop that calls nothing, reads no field, and counts an int local
+ * ({@code IINC}, the local written nowhere else in it) against an int comparison ends after at
+ * most 2<sup>32</sup> turns, and it is the loop the JIT unrolls and vectorizes, which the check's
+ * volatile read would forbid (a sum over an int array took half as long again with one). Nor do
+ * cycles through an exception handler (a handler before the code it covers). The runtime hands
+ * the carrier of a thread that runs past its slice without reaching a check to another carrier
+ * thread, so these still do not stop the others.
  */
 final class TimeSliceChecks {
 
@@ -53,7 +59,7 @@ final class TimeSliceChecks {
 
     /** Inserts a check at each loop header of {@code method}; returns the checks' calls, in instruction order. */
     static List<MethodInsnNode> insert(MethodNode method) {
-        List<LabelNode> headers = LoopHeaders.of(method);
+        List<LabelNode> headers = LoopHeaders.uncounted(method);
         if (headers.isEmpty()) {
             return List.of();
         }

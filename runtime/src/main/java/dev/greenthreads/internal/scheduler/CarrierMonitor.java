@@ -162,10 +162,12 @@ final class CarrierMonitor implements Runnable {
             }
             if (sliceNanos > 0 && now - since[i] >= sliceNanos && expiredSlice[i] != d && waiting()
                     && idleCarriers.searchingCount() == 0) {
-                expiredSlice[i] = d;
-                expiredAt[i] = now;
-                if (c.expire(d) && (c.inSlice() != h || c.dispatches() != d)) {
-                    c.clearExpiry(d); // the slice ended meanwhile, and might not have seen the expiry
+                if (c.expire(d)) { // else cleared meanwhile: next tick
+                    expiredSlice[i] = d;
+                    expiredAt[i] = now;
+                    if (c.inSlice() != h || c.dispatches() != d) {
+                        c.clearExpiry(d); // the slice ended meanwhile, and might not have seen the expiry
+                    }
                 }
             }
             if (now - since[i] >= BLOCKED_NANOS && now - nextLook[i] >= 0 && waiting()) {

@@ -137,16 +137,19 @@ final class Core {
     // Time slices: see TimeSlice
 
     /**
-     * Monitor: the slice numbered {@code dispatch} ran past its time. Returns false if an expiry
-     * is already pending. Only the monitor sets it, only from {@link #NO_EXPIRY}.
+     * Monitor: the slice numbered {@code dispatch} ran past its time. Returns whether it is now
+     * the pending expiry; an expiry of an earlier slice still pending (left by a carrier whose
+     * core was taken) is replaced, and stays counted once. Only the monitor sets it; others only
+     * clear it.
      */
     boolean expire(long dispatch) {
-        if (expiredSlice != NO_EXPIRY) {
-            return false;
+        long pending = expiredSlice;
+        if (pending == NO_EXPIRY) {
+            TimeSlice.expiryRequested();
+            expiredSlice = dispatch;
+            return true;
         }
-        TimeSlice.expiryRequested();
-        expiredSlice = dispatch;
-        return true;
+        return pending == dispatch || EXPIRED_SLICE.compareAndSet(this, pending, dispatch);
     }
 
     /** The pending expiry's slice number, or {@link #NO_EXPIRY}. */
