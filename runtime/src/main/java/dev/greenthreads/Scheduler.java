@@ -27,7 +27,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       same interleaving (for tests; see the method).</li>
  * </ul>
  *
- * <p>Scheduling is cooperative: a green thread keeps its carrier until it parks, yields or ends.
+ * <p>Scheduling is cooperative with time slices: a green thread keeps its carrier until it parks,
+ * yields or ends, or until it has run for its time slice (see {@link Builder#timeSlice(Duration)})
+ * while others wait; it then yields at its next check, which the agent puts at every loop
+ * header of rewritten code.
  * A green thread that blocks its kernel thread ({@code Thread.sleep}, a plain socket read, a
  * contended {@code synchronized}) holds its carrier thread meanwhile; if it stays blocked for
  * more than about 20 ms while other green threads are ready, the scheduler hands its place to
@@ -60,7 +63,11 @@ public final class Scheduler implements AutoCloseable {
     /** System property: the default of {@link Builder#maxCarriers(int)} (a positive integer). */
     public static final String MAX_CARRIERS_PROPERTY = "greenthreads.maxCarriers";
 
+    /** System property: the default of {@link Builder#timeSlice(Duration)}, as {@code 10ms}, {@code 500us}, {@code 0} or {@code PT0.01S}. */
+    public static final String TIME_SLICE_PROPERTY = "greenthreads.timeSlice";
+
     private static final int DEFAULT_MAX_CARRIERS = 256;
+    private static final Duration DEFAULT_TIME_SLICE = Duration.ofMillis(10);
     /** How long a carrier thread added while others were blocked waits, idle, before it ends. */
     private static final Duration SPARE_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -71,12 +78,12 @@ public final class Scheduler implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final boolean shared;
 
-    private Scheduler(String name, int carriers, int maxCarriers, Duration spareIdleTimeout, Long seed,
+    private Scheduler(String name, int carriers, int maxCarriers, Duration spareIdleTimeout, Duration timeSlice, Long seed,
             UncaughtExceptionHandler handler, boolean shared) {
         this.shared = shared;
         FailureSink failures = new HandlerSink(handler);
         this.dispatcher = seed == null
-                ? Dispatcher.workStealing(name, carriers, maxCarriers, spareIdleTimeout.toNanos(), failures)
+                ? Dispatcher.workStealing(name, carriers, maxCarriers, spareIdleTimeout.toNanos(), nanos(timeSlice), failures)
                 : Dispatcher.deterministic(name, seed, failures);
     }
 
@@ -97,7 +104,7 @@ public final class Scheduler implements AutoCloseable {
             if (defaultScheduler == null) {
                 defaultScheduler = new Scheduler("greenthreads", positiveProperty(CARRIERS_PROPERTY,
                         Runtime.getRuntime().availableProcessors()), positiveProperty(MAX_CARRIERS_PROPERTY,
-                        DEFAULT_MAX_CARRIERS), SPARE_IDLE_TIMEOUT, null, Scheduler::printUncaught, true);
+                        DEFAULT_MAX_CARRIERS), SPARE_IDLE_TIMEOUT, timeSliceProperty(), null, Scheduler::printUncaught, true);
             }
             return defaultScheduler;
         } finally {
@@ -122,6 +129,50 @@ public final class Scheduler implements AutoCloseable {
                 + value + "\"");
     }
 
+    /** The time slice the system property {@value #TIME_SLICE_PROPERTY} names, or the default. */
+    private static Duration timeSliceProperty() {
+        String value = System.getProperty(TIME_SLICE_PROPERTY);
+        if (value == null) {
+            return DEFAULT_TIME_SLICE;
+        }
+        String v = value.trim();
+        try {
+            Duration d;
+            if (v.startsWith("P") || v.startsWith("p")) {
+                d = Duration.parse(v);
+            } else {
+                int unit = 0;
+                while (unit < v.length() && Character.isDigit(v.charAt(unit))) {
+                    unit++;
+                }
+                long n = Long.parseLong(v.substring(0, unit));
+                switch (v.substring(unit).trim()) {
+                    case "": case "ms": d = Duration.ofMillis(n); break;
+                    case "us": d = Duration.ofNanos(Math.multiplyExact(n, 1000L)); break;
+                    case "ns": d = Duration.ofNanos(n); break;
+                    case "s": d = Duration.ofSeconds(n); break;
+                    default: throw new NumberFormatException(v);
+                }
+            }
+            if (!d.isNegative()) {
+                return d;
+            }
+        } catch (RuntimeException e) {
+            // reported below
+        }
+        throw new IllegalStateException("system property " + TIME_SLICE_PROPERTY + " must be a duration that is not"
+                + " negative, not \"" + value + "\": write it as 10ms, 500us, 1s, 0 (time slices off) or PT0.01S");
+    }
+
+    /** Nanoseconds of a duration, saturated (a slice of centuries is as good as none). */
+    private static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -142,7 +193,8 @@ public final class Scheduler implements AutoCloseable {
      * root thread, e.g. {@code scheduler.run(() -> { ...start and join... })}.
      */
     public static Scheduler deterministic(long seed) {
-        return new Scheduler("deterministic-" + seed, 1, 1, SPARE_IDLE_TIMEOUT, seed, Scheduler::printUncaught, false);
+        return new Scheduler("deterministic-" + seed, 1, 1, SPARE_IDLE_TIMEOUT, Duration.ZERO, seed,
+                Scheduler::printUncaught, false);
     }
 
     /** Configures a work-stealing scheduler of one's own. */
@@ -151,6 +203,7 @@ public final class Scheduler implements AutoCloseable {
         private int carriers = Runtime.getRuntime().availableProcessors();
         private Integer maxCarriers;
         private Duration spareIdleTimeout = SPARE_IDLE_TIMEOUT;
+        private Duration timeSlice;
         private String name;
         private UncaughtExceptionHandler handler = Scheduler::printUncaught;
 
@@ -182,6 +235,29 @@ public final class Scheduler implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a green thread runs, while others are ready to run and no carrier is free, before
+         * it yields at its next check: the agent puts a check at every loop header of the code it
+         * rewrites (not with its option {@code preempt=false}), and the yielded thread goes behind
+         * the ready ones. Code without checks (the JDK's, native code) is not stopped; if it runs on
+         * for another 20 ms, its carrier thread loses its place to another, as a blocked one does.
+         * {@link Duration#ZERO} turns time slices off: a thread then keeps its carrier until it
+         * parks, yields or ends. Default: the system property {@value Scheduler#TIME_SLICE_PROPERTY},
+         * else 10 ms. The scheduler looks at its carriers every 5 ms (or half the slice, at least
+         * 1 ms), so a slice ends up to that much late.
+         *
+         * @throws IllegalArgumentException if {@code timeSlice} is negative
+         */
+        public Builder timeSlice(Duration timeSlice) {
+            Objects.requireNonNull(timeSlice, "timeSlice");
+            if (timeSlice.isNegative()) {
+                throw new IllegalArgumentException("timeSlice must not be negative, not " + timeSlice
+                        + "; Duration.ZERO turns time slices off");
+            }
+            this.timeSlice = timeSlice;
+            return this;
+        }
+
         /** For tests: how long a carrier thread added while others were blocked idles before it ends. */
         Builder spareIdleTimeout(Duration timeout) {
             this.spareIdleTimeout = Objects.requireNonNull(timeout, "timeout");
@@ -208,7 +284,8 @@ public final class Scheduler implements AutoCloseable {
         public Scheduler build() {
             String n = name != null ? name : "scheduler-" + NUMBER.incrementAndGet();
             int max = maxCarriers != null ? maxCarriers : positiveProperty(MAX_CARRIERS_PROPERTY, DEFAULT_MAX_CARRIERS);
-            return new Scheduler(n, carriers, max, spareIdleTimeout, null, handler, false);
+            Duration slice = timeSlice != null ? timeSlice : timeSliceProperty();
+            return new Scheduler(n, carriers, max, spareIdleTimeout, slice, null, handler, false);
         }
     }
 

@@ -19,19 +19,23 @@ final class AgentOptions {
     final boolean trace;
     /** Where to write rewritten classes, or null. */
     final Path dump;
+    /** Time-slice checks at the loop headers of rewritten methods (default on; {@code preempt=false}). */
+    final boolean preempt;
     private final List<String> include;
     private final List<String> exclude;
 
-    private AgentOptions(boolean verify, boolean trace, Path dump, List<String> include, List<String> exclude) {
+    private AgentOptions(boolean verify, boolean trace, Path dump, boolean preempt, List<String> include,
+                         List<String> exclude) {
         this.verify = verify;
         this.trace = trace;
         this.dump = dump;
+        this.preempt = preempt;
         this.include = include;
         this.exclude = exclude;
     }
 
     static AgentOptions defaults() {
-        return new AgentOptions(true, false, null, List.of(), List.of());
+        return new AgentOptions(true, false, null, true, List.of(), List.of());
     }
 
     static AgentOptions parse(String text) {
@@ -45,7 +49,7 @@ final class AgentOptions {
      * still apply: the agent's way, as it must never stop the application it instruments.
      */
     static AgentOptions parse(String text, Consumer<IllegalArgumentException> invalid) {
-        boolean verify = true, trace = false;
+        boolean verify = true, trace = false, preempt = true;
         Path dump = null;
         List<String> include = new ArrayList<>(), exclude = new ArrayList<>();
         if (text != null) {
@@ -63,18 +67,19 @@ final class AgentOptions {
                         case "noverify" -> verify = false;
                         case "trace" -> trace = true;
                         case "dump" -> dump = Paths.get(required(key, value));
+                        case "preempt" -> preempt = bool(key, value);
                         case "include" -> include.add(notPlatform(pattern(required(key, value)), value));
                         case "exclude" -> exclude.add(pattern(required(key, value)));
                         default -> throw new IllegalArgumentException("unknown greenthreads agent option '" + o
                                 + "'; the options are verify[=false], noverify, trace, dump=DIR, include=PACKAGE.**,"
-                                + " exclude=PACKAGE.**");
+                                + " exclude=PACKAGE.**, preempt=false");
                     }
                 } catch (IllegalArgumentException e) {
                     invalid.accept(e);
                 }
             }
         }
-        return new AgentOptions(verify, trace, dump, List.copyOf(include), List.copyOf(exclude));
+        return new AgentOptions(verify, trace, dump, preempt, List.copyOf(include), List.copyOf(exclude));
     }
 
     /**

@@ -55,7 +55,7 @@ final class ClassRewriter {
 
     ClassRewriter(ClassHierarchy hierarchy, Suspendability suspendability, AgentOptions options) {
         this.hierarchy = hierarchy;
-        this.classifier = new Classifier(suspendability, options.verify, options.trace);
+        this.classifier = new Classifier(suspendability, options.verify, options.trace, options.preempt);
         this.options = options;
     }
 
@@ -136,7 +136,7 @@ final class ClassRewriter {
                     MethodNode backup = copy(method);
                     try {
                         ResumableMethod.rewrite(hierarchy, info, cn.sourceFile, method, plan.resumable, plan.pinned,
-                                plan.pinReasons, options.verify);
+                                plan.pinReasons, options.verify, options.preempt);
                         rewritten.add(plan.key());
                         originals.put(plan.key(), backup);
                         changed.add(method);

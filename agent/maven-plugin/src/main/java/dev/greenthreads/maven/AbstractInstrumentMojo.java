@@ -16,7 +16,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * What both goals share: rewrite one directory of classes in place with the agent's offline
  * instrumenter, the other elements of the class path telling it which methods they call are
  * suspendable. The parameters mirror the agent's options ({@code include=}, {@code exclude=},
- * {@code verify}, {@code trace}, {@code dump=}).
+ * {@code verify}, {@code preempt}, {@code trace}, {@code dump=}).
  */
 abstract class AbstractInstrumentMojo extends AbstractMojo {
 
@@ -38,6 +38,10 @@ abstract class AbstractInstrumentMojo extends AbstractMojo {
      */
     @Parameter(property = "greenthreads.verify", defaultValue = "true")
     boolean verify = true;
+
+    /** Time-slice checks at the loop headers of rewritten methods (on by default). The agent's {@code preempt}. */
+    @Parameter(property = "greenthreads.preempt", defaultValue = "true")
+    boolean preempt = true;
 
     /** Log every class and method rewritten, and each method left alone with why. The agent's {@code trace}. */
     @Parameter(property = "greenthreads.trace", defaultValue = "false")
@@ -74,7 +78,7 @@ abstract class AbstractInstrumentMojo extends AbstractMojo {
             instrumenter = Instrumenter.create(classPath(classes), agentOptions());
         } catch (IllegalArgumentException e) {
             throw new MojoExecutionException("greenthreads: bad configuration of the greenthreads-maven-plugin: "
-                    + e.getMessage() + "; see <includes>, <excludes>, <verify>, <trace> and <dump> in the plugin's configuration", e);
+                    + e.getMessage() + "; see <includes>, <excludes>, <verify>, <preempt>, <trace> and <dump> in the plugin's configuration", e);
         }
         Instrumenter.Summary summary;
         try {
@@ -114,6 +118,9 @@ abstract class AbstractInstrumentMojo extends AbstractMojo {
         patterns("excludes", "exclude", excludes, options);
         if (!verify) {
             options.add("verify=false");
+        }
+        if (!preempt) {
+            options.add("preempt=false");
         }
         if (trace) {
             options.add("trace");

@@ -6,7 +6,9 @@
  *   <li>{@link dev.greenthreads.agent.analysis.ControlFlow}: successors of each instruction,
  *       exception handlers included. {@link dev.greenthreads.agent.analysis.Liveness}: the locals
  *       read again after each instruction. {@link dev.greenthreads.agent.analysis.MonitorRegions}:
- *       the instructions that run while a monitor is held.</li>
+ *       the instructions that run while a monitor is held.
+ *       {@link dev.greenthreads.agent.analysis.LoopHeaders}: the targets of backward jumps, where
+ *       time-slice checks go.</li>
  *   <li>{@link dev.greenthreads.agent.analysis.ClassHierarchy}: other classes' headers, read
  *       without loading them; {@link dev.greenthreads.agent.analysis.HierarchyVerifier}: typed
  *       frames over it, tracking objects under construction as the JVM does.

@@ -1,6 +1,7 @@
 package dev.greenthreads.agent.classify;
 
 import dev.greenthreads.agent.analysis.ClassHierarchy.ClassInfo;
+import dev.greenthreads.agent.analysis.LoopHeaders;
 import dev.greenthreads.agent.analysis.MonitorRegions;
 import dev.greenthreads.agent.analysis.Places;
 import dev.greenthreads.agent.analysis.SleepingCalls;
@@ -33,6 +34,7 @@ public final class Classifier {
     private final Suspendability suspendability;
     private final boolean verify;
     private final boolean trace;
+    private final boolean preempt;
 
     /**
      * @param verify whether a suspendable method that calls nothing suspendable is still rewritten,
@@ -40,15 +42,25 @@ public final class Classifier {
      * @param trace  whether a plan says why a suspendable method is skipped
      */
     public Classifier(Suspendability suspendability, boolean verify, boolean trace) {
+        this(suspendability, verify, trace, false);
+    }
+
+    /**
+     * @param preempt whether loops get time-slice checks: a suspendable method with a loop is then
+     *                rewritten even if it calls nothing suspendable, and never counts as one that
+     *                cannot suspend ({@link NeverSuspends})
+     */
+    public Classifier(Suspendability suspendability, boolean verify, boolean trace, boolean preempt) {
         this.suspendability = suspendability;
         this.verify = verify;
         this.trace = trace;
+        this.preempt = preempt;
     }
 
     /** One plan per method of {@code cn}, in the order of {@code cn.methods}. */
     public List<MethodPlan> plan(ClassNode cn, ClassInfo info) {
         Set<String> lambdaBodies = lambdaBodies(cn);
-        Set<String> neverSuspend = NeverSuspends.in(cn);
+        Set<String> neverSuspend = NeverSuspends.in(cn, preempt);
         List<MethodPlan> plans = new ArrayList<>(cn.methods.size());
         for (MethodNode method : cn.methods) {
             plans.add(plan(cn, info, method, lambdaBodies, neverSuspend));
@@ -68,8 +80,8 @@ public final class Classifier {
         boolean sleepsGreen = suspendable && !constructor && !initialiser && !synchronizedMethod
                 && !cn.name.startsWith(RUNTIME_INTERNALS);
         List<MethodInsnNode> sites = suspendableCalls(cn.name, method, neverSuspend, sleepsGreen);
-        if (sites.isEmpty() && !(suspendable && verify && !constructor && !initialiser && !synchronizedMethod
-                && method.instructions.size() > 0)) {
+        if (sites.isEmpty() && !(suspendable && (verify || preempt && LoopHeaders.anyUncounted(method)) && !constructor
+                && !initialiser && !synchronizedMethod && method.instructions.size() > 0)) {
             return MethodPlan.skip(method, null);
         }
         if (constructor || initialiser || synchronizedMethod) {

@@ -1,6 +1,7 @@
 package dev.greenthreads.agent.classify;
 
 import dev.greenthreads.agent.analysis.JdkClasses;
+import dev.greenthreads.agent.analysis.LoopHeaders;
 import dev.greenthreads.agent.analysis.SleepingCalls;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,6 +30,10 @@ import org.objectweb.asm.tree.MethodNode;
  * so methods that only call one another, recursion included, qualify together. Calls of these
  * methods from other classes are still treated as suspendable (one status check each): the
  * analysis reads one class at a time, so what it proves holds whichever class loads first.
+ *
+ * <p>With time slices ({@code loopsYield}), a method with a loop that is not counted
+ * ({@link LoopHeaders#uncounted}) never qualifies: the loop gets
+ * a check at which the green thread may yield.
  */
 public final class NeverSuspends {
 
@@ -37,11 +42,17 @@ public final class NeverSuspends {
 
     /** "name desc" of the methods of {@code cn} that can never reach a suspension. */
     public static Set<String> in(ClassNode cn) {
+        return in(cn, false);
+    }
+
+    /** As {@link #in(ClassNode)}; with {@code loopsYield}, no method with a loop that gets a time-slice check. */
+    public static Set<String> in(ClassNode cn, boolean loopsYield) {
         Map<String, MethodNode> candidates = new HashMap<>();
         boolean finalClass = (cn.access & Opcodes.ACC_FINAL) != 0;
         for (MethodNode method : cn.methods) {
             boolean fixed = (method.access & (Opcodes.ACC_STATIC | Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL)) != 0 || finalClass;
-            if (fixed && method.name.charAt(0) != '<' && method.instructions.size() > 0) {
+            if (fixed && method.name.charAt(0) != '<' && method.instructions.size() > 0
+                    && !(loopsYield && LoopHeaders.anyUncounted(method))) {
                 candidates.put(method.name + method.desc, method);
             }
         }

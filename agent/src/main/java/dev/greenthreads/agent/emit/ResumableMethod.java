@@ -79,21 +79,39 @@ public final class ResumableMethod {
      * Makes {@code sites} (calls that may suspend, none inside a monitor) resumable and pins
      * {@code pinned} (calls that may suspend where suspension is impossible) with {@code reasons}
      * ({@link Pins}). With {@code verify}, every other call that could pass a suspension on is
-     * checked ({@link VerificationChecks}). On {@link CannotRewrite} or {@link AnalyzerException}
-     * the method is left half-rewritten: the caller puts back its copy.
+     * checked ({@link VerificationChecks}). With {@code preempt}, each loop header gets a
+     * time-slice check ({@link TimeSliceChecks}), unless the checks' frames cannot be saved, in
+     * which case the method is rewritten without them. On {@link CannotRewrite} or
+     * {@link AnalyzerException} the method is left half-rewritten: the caller puts back its copy.
      */
     public static void rewrite(ClassHierarchy hierarchy, ClassInfo owner, String sourceFile, MethodNode method,
-                               List<MethodInsnNode> sites, List<MethodInsnNode> pinned, List<String> reasons, boolean verify)
+                               List<MethodInsnNode> sites, List<MethodInsnNode> pinned, List<String> reasons, boolean verify,
+                               boolean preempt)
             throws AnalyzerException, CannotRewrite {
         refuseSubroutines(method);
         SleepingCallRedirects.apply(sites);
+        List<MethodInsnNode> checks = preempt ? TimeSliceChecks.insert(method) : List.of();
+        if (!checks.isEmpty()) {
+            try {
+                rewrite(hierarchy, owner, sourceFile, method, TimeSliceChecks.merge(method, sites, checks), verify);
+                Pins.wrap(method, pinned, reasons);
+                return;
+            } catch (CannotRewrite e) {
+                TimeSliceChecks.remove(method, checks); // thrown before code was added (allocations moved for a check keep their meaning)
+            }
+        }
+        rewrite(hierarchy, owner, sourceFile, method, sites, verify);
+        Pins.wrap(method, pinned, reasons);
+    }
+
+    private static void rewrite(ClassHierarchy hierarchy, ClassInfo owner, String sourceFile, MethodNode method,
+                                List<MethodInsnNode> sites, boolean verify) throws AnalyzerException, CannotRewrite {
         ResumableMethod rewrite = new ResumableMethod(hierarchy, owner, sourceFile, method, verify);
         if (!sites.isEmpty() || verify && rewrite.hasCalls()) {
             HierarchyVerifier verifier = new HierarchyVerifier(hierarchy, owner);
             ConstructorCalls.moveAllocations(verifier, owner.name, method, new HashSet<>(sites));
             rewrite.makeResumable(verifier, sites);
         }
-        Pins.wrap(method, pinned, reasons);
     }
 
     static void refuseSubroutines(MethodNode method) throws CannotRewrite {

@@ -7,6 +7,9 @@
  *       {@code ConstructorCalls} (allocations moved after suspendable arguments),
  *       {@code VerificationChecks} (a status check after each other call that could pass a
  *       suspension on) and {@code FrameStackCalls} (the instructions that reach the runtime).</li>
+ *   <li>{@code TimeSliceChecks}: a time-slice check at each loop header of a method made
+ *       resumable (agent option {@code preempt}), a suspendable call site behind one static
+ *       field read.</li>
  *   <li>{@link dev.greenthreads.agent.emit.Pins}: a call where suspension is impossible wrapped in
  *       pin/unpin, so that a suspension there fails at once with the place.</li>
  *   <li>{@link dev.greenthreads.agent.emit.RefusalMarks}: {@code @Refused(reason)} on each method

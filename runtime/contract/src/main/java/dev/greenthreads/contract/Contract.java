@@ -218,4 +218,23 @@ public final class Contract {
     @Member(of = "JDK_CALLS", isStatic = true)
     public static final String JDK_CALLS_PARK_UNTIL_BLOCKER = "parkUntil";
     public static final String JDK_CALLS_PARK_UNTIL_BLOCKER_DESC = "(Ljava/lang/Object;J)V";
+
+    /**
+     * Time slices: rewritten code reads {@link #TIME_SLICE_EXPIRED} at each loop header and, when
+     * it is not zero, calls {@link #TIME_SLICE_YIELD_IF_EXPIRED}, a suspendable call site that
+     * yields only if the calling carrier's slice ran out.
+     */
+    @RuntimeType
+    public static final String TIME_SLICE = "dev/greenthreads/internal/scheduler/TimeSlice";
+    public static final String TIME_SLICE_DESC = "L" + TIME_SLICE + ";";
+
+    /** Not zero while some carrier's slice expired and it has not yet noticed: the fast path's one read. */
+    @Member(of = "TIME_SLICE", isStatic = true)
+    public static final String TIME_SLICE_EXPIRED = "expired";
+    public static final String TIME_SLICE_EXPIRED_DESC = "I";
+
+    /** The slow path: yields the green thread if this carrier's slice expired, else returns. */
+    @Member(of = "TIME_SLICE", isStatic = true)
+    public static final String TIME_SLICE_YIELD_IF_EXPIRED = "yieldIfExpired";
+    public static final String TIME_SLICE_YIELD_IF_EXPIRED_DESC = "()V";
 }

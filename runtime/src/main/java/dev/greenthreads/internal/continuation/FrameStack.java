@@ -394,6 +394,11 @@ public final class FrameStack {
         }
     }
 
+    /** Whether a call is pinned now: a suspension here would be refused. */
+    public boolean pinned() {
+        return pinDepth > 0;
+    }
+
     public void unpin() {
         if (owner == null) {
             return;

@@ -20,6 +20,8 @@ final class Carrier extends CarrierThread {
     boolean inSlice;
     /** Whether it is polling for I/O readiness between two slices; this thread's only. */
     boolean polling;
+    /** Whether the thread it runs yields because its time slice expired ({@link TimeSlice}); this thread's only. */
+    boolean preempted;
     /** A core the monitor hands to this carrier, parked as a spare. */
     volatile Core handoff;
     /** This thread's own ThreadLocal maps while a green thread's are mounted ({@link ThreadLocalMaps}). */

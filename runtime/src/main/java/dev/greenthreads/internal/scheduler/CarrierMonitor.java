@@ -23,9 +23,18 @@ import java.util.concurrent.locks.LockSupport;
  * the top frame of its stack is a native method (a plain socket read polls in
  * {@code Net.poll}, a file read in {@code FileDispatcherImpl.read0}, JNI), else busy. Reading
  * the stack costs a handshake with the carrier, so a carrier found busy is not looked at
- * again for another {@code BLOCKED_NANOS}. A busy carrier keeps its core: a green thread that
- * computes without suspending is for time slices to stop, and another thread on its core would
- * only compete with it for a processor.
+ * again for another {@code BLOCKED_NANOS}.
+ *
+ * <h2>Time slices</h2>
+ * A busy carrier is for time slices to stop ({@link TimeSlice}): when the same slice has run
+ * for the scheduler's time slice while ready threads wait, no carrier is idle and none is
+ * searching, the monitor marks the slice expired ({@link Core#expire}), once per slice, and the
+ * green thread yields at its next check. Another thread on its core would only compete with it
+ * for a processor, so a busy carrier keeps its core, unless it is still in the same slice
+ * {@code BLOCKED_NANOS} after the expiry: then it runs code without checks (the JDK, native
+ * code, a loop the agent could not check) or cannot unwind there, and it loses its core as a
+ * blocked carrier does, so that the kernel shares the processors between it and the others.
+ * With time slices off, a busy carrier always keeps its core.
  *
  * <h2>A hang is never silent</h2>
  * When green threads are alive but every core has been idle, with no dispatch, no queued
@@ -40,7 +49,8 @@ import java.util.concurrent.locks.LockSupport;
  * carrier blocks in the poller, and the poller's own thread must take polling over.
  *
  * <h2>Tick</h2>
- * Every {@link #BUSY_TICK_NANOS} while some core is active; doubling up to
+ * Every {@link #BUSY_TICK_NANOS} (half the time slice if that is shorter, at least
+ * {@link #MIN_TICK_NANOS}) while some core is active; doubling up to
  * {@link #IDLE_TICK_MAX_NANOS} while every core is idle, when there is little to watch.
  */
 final class CarrierMonitor implements Runnable {
@@ -51,12 +61,17 @@ final class CarrierMonitor implements Runnable {
     static final long IDLE_TICK_MAX_NANOS = 160_000_000L;
     /** Every thread blocked this long, with nothing to wake them, is a hang. */
     static final long HANG_NANOS = 1_000_000_000L;
+    /** The shortest tick, for short time slices. */
+    static final long MIN_TICK_NANOS = 1_000_000L;
 
     private final StealingDispatcher dispatcher;
     private final Core[] cores;
     private final IdleCarriers idleCarriers;
     private final SpareCarriers spares;
     private final Thread thread;
+    /** The time slice, 0 when off; the tick while some core is active. */
+    private final long sliceNanos;
+    private final long busyTick;
 
     /** Per core, what the monitor saw: the carrier inside a slice, the dispatch count, since when. */
     private final Carrier[] holder;
@@ -64,6 +79,9 @@ final class CarrierMonitor implements Runnable {
     private final long[] since;
     /** Per core: not before this time look again at a carrier found busy. */
     private final long[] nextLook;
+    /** Per core: the dispatch count of the slice the monitor last expired, and when. */
+    private final long[] expiredSlice;
+    private final long[] expiredAt;
     private volatile long handOffs;
 
     /** Hang watch: the dispatches of all cores at the last look, since when nothing could wake a thread, and whether reported. */
@@ -71,7 +89,8 @@ final class CarrierMonitor implements Runnable {
     private long stuckSince;
     private boolean reported;
 
-    CarrierMonitor(StealingDispatcher dispatcher, Core[] cores, IdleCarriers idleCarriers, SpareCarriers spares) {
+    CarrierMonitor(StealingDispatcher dispatcher, Core[] cores, IdleCarriers idleCarriers, SpareCarriers spares,
+            long sliceNanos) {
         this.dispatcher = dispatcher;
         this.cores = cores;
         this.idleCarriers = idleCarriers;
@@ -80,6 +99,11 @@ final class CarrierMonitor implements Runnable {
         this.dispatches = new long[cores.length];
         this.since = new long[cores.length];
         this.nextLook = new long[cores.length];
+        this.expiredSlice = new long[cores.length];
+        java.util.Arrays.fill(expiredSlice, Core.NO_EXPIRY);
+        this.expiredAt = new long[cores.length];
+        this.sliceNanos = sliceNanos;
+        this.busyTick = sliceNanos > 0 ? Math.min(BUSY_TICK_NANOS, Math.max(sliceNanos / 2, MIN_TICK_NANOS)) : BUSY_TICK_NANOS;
         this.thread = new Thread(this, dispatcher.name() + "-monitor");
         thread.setDaemon(true);
     }
@@ -103,7 +127,7 @@ final class CarrierMonitor implements Runnable {
 
     @Override
     public void run() {
-        long tick = BUSY_TICK_NANOS;
+        long tick = busyTick;
         while (!dispatcher.stopped) {
             LockSupport.parkNanos(this, tick);
             boolean allIdle;
@@ -113,7 +137,7 @@ final class CarrierMonitor implements Runnable {
                 dispatcher.internalError("internal error in the monitor of scheduler \"" + dispatcher.name() + "\"", e);
                 allIdle = false;
             }
-            tick = allIdle ? Math.min(2 * tick, IDLE_TICK_MAX_NANOS) : BUSY_TICK_NANOS;
+            tick = allIdle ? Math.min(2 * tick, IDLE_TICK_MAX_NANOS) : busyTick;
         }
     }
 
@@ -136,8 +160,18 @@ final class CarrierMonitor implements Runnable {
                 nextLook[i] = now;
                 continue;
             }
+            if (sliceNanos > 0 && now - since[i] >= sliceNanos && expiredSlice[i] != d && waiting()
+                    && idleCarriers.searchingCount() == 0) {
+                if (c.expire(d)) { // else cleared meanwhile: next tick
+                    expiredSlice[i] = d;
+                    expiredAt[i] = now;
+                    if (c.inSlice() != h || c.dispatches() != d) {
+                        c.clearExpiry(d); // the slice ended meanwhile, and might not have seen the expiry
+                    }
+                }
+            }
             if (now - since[i] >= BLOCKED_NANOS && now - nextLook[i] >= 0 && waiting()) {
-                if (blocked(h)) {
+                if (blocked(h) || expiredSlice[i] == d && now - expiredAt[i] >= BLOCKED_NANOS) {
                     handOff(c, h);
                 } else {
                     nextLook[i] = now + BLOCKED_NANOS;

@@ -27,7 +27,10 @@ final class Core {
     /** {@link #slice}: the monitor took the core from the carrier that was in a slice. */
     static final Object TAKEN = new Object();
 
-    private static final VarHandle PARK_STATE, LIFO, DISPATCHES, SLICE;
+    /** {@link #expiredSlice} when no expiry is pending. */
+    static final long NO_EXPIRY = -1;
+
+    private static final VarHandle PARK_STATE, LIFO, DISPATCHES, SLICE, EXPIRED_SLICE;
 
     static {
         try {
@@ -36,6 +39,7 @@ final class Core {
             LIFO = l.findVarHandle(Core.class, "lifo", GreenStrand.class);
             DISPATCHES = l.findVarHandle(Core.class, "dispatches", long.class);
             SLICE = l.findVarHandle(Core.class, "slice", Object.class);
+            EXPIRED_SLICE = l.findVarHandle(Core.class, "expiredSlice", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -54,6 +58,15 @@ final class Core {
      * one, that {@link Carrier}, or {@link #PINNED}; {@link #TAKEN} once the monitor took it.
      */
     private volatile Object slice;
+
+    /**
+     * The dispatch count of the slice whose time the monitor found expired, until its carrier
+     * notices ({@link TimeSlice}); {@link #NO_EXPIRY} otherwise. Counted in
+     * {@link TimeSlice#expired} while set.
+     */
+    private volatile long expiredSlice = NO_EXPIRY;
+    /** Green threads made to yield here because their time slice expired; written by the holder only. */
+    private volatile long sliceExpirations;
 
     /** Ready threads of this carrier; others steal from it. */
     final RunQueue<GreenStrand> queue = new RunQueue<>();
@@ -118,6 +131,52 @@ final class Core {
     void handTo(Thread next) {
         thread = next;
         slice = null;
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Time slices: see TimeSlice
+
+    /**
+     * Monitor: the slice numbered {@code dispatch} ran past its time. Returns whether it is now
+     * the pending expiry; an expiry of an earlier slice still pending (left by a carrier whose
+     * core was taken) is replaced, and stays counted once. Only the monitor sets it; others only
+     * clear it.
+     */
+    boolean expire(long dispatch) {
+        long pending = expiredSlice;
+        if (pending == NO_EXPIRY) {
+            TimeSlice.expiryRequested();
+            expiredSlice = dispatch;
+            return true;
+        }
+        return pending == dispatch || EXPIRED_SLICE.compareAndSet(this, pending, dispatch);
+    }
+
+    /** The pending expiry's slice number, or {@link #NO_EXPIRY}. */
+    long expiredSlice() {
+        return expiredSlice;
+    }
+
+    /**
+     * Anyone: withdraws the pending expiry {@code dispatch}; true for the one caller that did
+     * (a carrier whose core was taken may race the new holder), which has counted it off.
+     */
+    boolean clearExpiry(long dispatch) {
+        if (dispatch != NO_EXPIRY && EXPIRED_SLICE.compareAndSet(this, dispatch, NO_EXPIRY)) {
+            TimeSlice.expiryCleared();
+            return true;
+        }
+        return false;
+    }
+
+    /** Holder, inside a slice: its green thread yields because its slice expired. */
+    void countSliceExpiration() {
+        sliceExpirations++;
+    }
+
+    /** Green threads made to yield on this core because their time slice expired. */
+    long sliceExpirations() {
+        return sliceExpirations;
     }
 
     boolean casParkState(int expected, int next) {

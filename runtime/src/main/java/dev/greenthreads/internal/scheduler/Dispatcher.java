@@ -94,11 +94,14 @@ public abstract class Dispatcher {
      * A work-stealing dispatcher with {@code carriers} daemon carriers and its
      * {@link CarrierMonitor}, started. While carriers are blocked inside green threads, it runs
      * up to {@code maxCarriers} carrier threads in all (at least {@code carriers}); a carrier
-     * left without a core retires after {@code spareIdleNanos} without one.
+     * left without a core retires after {@code spareIdleNanos} without one. A green thread that
+     * runs longer than {@code timeSliceNanos} while others wait yields at its next check
+     * ({@link TimeSlice}); 0 turns time slices off.
      */
     public static Dispatcher workStealing(String name, int carriers, int maxCarriers, long spareIdleNanos,
-            FailureSink failures) {
-        return new StealingDispatcher(name, carriers, maxCarriers, spareIdleNanos, failures).startCarriers();
+            long timeSliceNanos, FailureSink failures) {
+        return new StealingDispatcher(name, carriers, maxCarriers, spareIdleNanos, timeSliceNanos, failures)
+                .startCarriers();
     }
 
     /** A deterministic dispatcher (one daemon carrier, choices drawn from {@code seed}), started. */
@@ -128,6 +131,11 @@ public abstract class Dispatcher {
 
     /** Times a carrier blocked inside a green thread had its core handed to another carrier thread. */
     public long handOffs() {
+        return 0;
+    }
+
+    /** Green threads made to yield because their time slice expired, over all carriers. */
+    public long sliceExpirations() {
         return 0;
     }
 

@@ -61,7 +61,8 @@ final class StealingDispatcher extends Dispatcher {
     private final SpareCarriers spares;
     private final CarrierMonitor monitor;
 
-    StealingDispatcher(String name, int carriers, int maxCarriers, long spareIdleNanos, FailureSink failures) {
+    StealingDispatcher(String name, int carriers, int maxCarriers, long spareIdleNanos, long timeSliceNanos,
+            FailureSink failures) {
         super(name, carriers, failures);
         this.cores = new Core[carriers];
         for (int i = 0; i < carriers; i++) {
@@ -70,7 +71,7 @@ final class StealingDispatcher extends Dispatcher {
         }
         this.idleCarriers = new IdleCarriers(cores, timers, this::hasWork, new CarrierParking(this));
         this.spares = new SpareCarriers(this, this.carriers, maxCarriers, spareIdleNanos);
-        this.monitor = new CarrierMonitor(this, cores, idleCarriers, spares);
+        this.monitor = new CarrierMonitor(this, cores, idleCarriers, spares, timeSliceNanos);
     }
 
     @Override
@@ -165,11 +166,15 @@ final class StealingDispatcher extends Dispatcher {
     @Override
     void yielded(GreenStrand t, Carrier carrier) {
         Core c = carrier.core;
-        if (c != null) {
+        boolean preempted = carrier.preempted;
+        carrier.preempted = false;
+        if (c != null && !preempted) {
             pushLocal(c, t);
         } else {
-            global.push(t);
-            idleCarriers.signalWork(null);
+            global.push(t); // preempted: behind everything ready (TimeSlice)
+            if (c == null) {
+                idleCarriers.signalWork(null);
+            }
         }
     }
 
@@ -189,8 +194,12 @@ final class StealingDispatcher extends Dispatcher {
     void sliceEnded(Carrier carrier) {
         carrier.inSlice = false;
         Core c = carrier.core;
-        if (c != null && !c.leaveSlice(carrier)) {
-            carrier.core = null;
+        if (c != null) {
+            if (c.leaveSlice(carrier)) {
+                c.clearExpiry(c.expiredSlice()); // the slice is over: an expiry of it, or a stale one, is void
+            } else {
+                carrier.core = null;
+            }
         }
     }
 
@@ -421,6 +430,15 @@ final class StealingDispatcher extends Dispatcher {
     @Override
     public long handOffs() {
         return monitor.handOffs();
+    }
+
+    @Override
+    public long sliceExpirations() {
+        long n = 0;
+        for (Core c : cores) {
+            n += c.sliceExpirations();
+        }
+        return n;
     }
 
     @Override

@@ -30,6 +30,10 @@
  *       carrier blocked in a slice. <b>Spare</b> carrier
  *       ({@link dev.greenthreads.internal.scheduler.SpareCarriers}): a carrier thread without
  *       a core, parked until the monitor hands it one, and retired after idling.</li>
+ *   <li><b>Time slice</b> ({@link dev.greenthreads.internal.scheduler.TimeSlice}): how long a
+ *       slice may run while others wait; the monitor then marks it <b>expired</b> on its core,
+ *       and the green thread yields at its next <b>check</b> (one the agent put at a loop header),
+ *       to the global queue.</li>
  *   <li><b>Run queue</b> ({@link dev.greenthreads.internal.scheduler.RunQueue}): a core's
  *       256-slot ring; the owner pushes and pops, idle carriers steal half.
  *       <b>LIFO slot</b>: the thread most recently unparked or started by code on that carrier, run next.
@@ -112,7 +116,9 @@
  * a while, while ready threads wait and no carrier is idle, is taken by the monitor and handed
  * to a spare (started if none is parked, up to {@code maxCarriers} threads). The blocked
  * carrier finds out when it next touches the core; it then carries on without one: what it
- * makes ready goes to the global queue, and when its slice is over it parks as a spare.
+ * makes ready goes to the global queue, and when its slice is over it parks as a spare. A
+ * carrier busy in one slice is taken the same way once its time slice has been expired for as
+ * long without reaching a check (code without checks); otherwise a busy carrier keeps its core.
  *
  * <p>Why a core is never used by two threads: only the holder pushes on a core's queue and
  * fills its LIFO slot. A core's {@code slice} field says whether its holder is inside a slice
