@@ -19,19 +19,23 @@ final class AgentOptions {
     final boolean trace;
     /** Where to write rewritten classes, or null. */
     final Path dump;
+    /** A suspension that would pin its carrier fails instead (option {@code pinned=fail}); the runtime reads it. */
+    final boolean pinnedFail;
     private final List<String> include;
     private final List<String> exclude;
 
-    private AgentOptions(boolean verify, boolean trace, Path dump, List<String> include, List<String> exclude) {
+    private AgentOptions(boolean verify, boolean trace, Path dump, boolean pinnedFail, List<String> include,
+                         List<String> exclude) {
         this.verify = verify;
         this.trace = trace;
         this.dump = dump;
+        this.pinnedFail = pinnedFail;
         this.include = include;
         this.exclude = exclude;
     }
 
     static AgentOptions defaults() {
-        return new AgentOptions(true, false, null, List.of(), List.of());
+        return new AgentOptions(true, false, null, false, List.of(), List.of());
     }
 
     static AgentOptions parse(String text) {
@@ -45,7 +49,7 @@ final class AgentOptions {
      * still apply: the agent's way, as it must never stop the application it instruments.
      */
     static AgentOptions parse(String text, Consumer<IllegalArgumentException> invalid) {
-        boolean verify = true, trace = false;
+        boolean verify = true, trace = false, pinnedFail = false;
         Path dump = null;
         List<String> include = new ArrayList<>(), exclude = new ArrayList<>();
         if (text != null) {
@@ -63,18 +67,19 @@ final class AgentOptions {
                         case "noverify" -> verify = false;
                         case "trace" -> trace = true;
                         case "dump" -> dump = Paths.get(required(key, value));
+                        case "pinned" -> pinnedFail = pinned(required(key, value));
                         case "include" -> include.add(notPlatform(pattern(required(key, value)), value));
                         case "exclude" -> exclude.add(pattern(required(key, value)));
                         default -> throw new IllegalArgumentException("unknown greenthreads agent option '" + o
                                 + "'; the options are verify[=false], noverify, trace, dump=DIR, include=PACKAGE.**,"
-                                + " exclude=PACKAGE.**");
+                                + " exclude=PACKAGE.**, pinned=fail");
                     }
                 } catch (IllegalArgumentException e) {
                     invalid.accept(e);
                 }
             }
         }
-        return new AgentOptions(verify, trace, dump, List.copyOf(include), List.copyOf(exclude));
+        return new AgentOptions(verify, trace, dump, pinnedFail, List.copyOf(include), List.copyOf(exclude));
     }
 
     /**
@@ -94,6 +99,15 @@ final class AgentOptions {
                     + " the JDK calls back (a plain loop instead of forEach or an Iterator's lazy view)");
         }
         return pattern;
+    }
+
+    /** {@code pinned=fail} refuses a suspension that would pin its carrier; {@code pinned=pin} is the default. */
+    private static boolean pinned(String value) {
+        if (value.equals("fail") || value.equals("pin")) {
+            return value.equals("fail");
+        }
+        throw new IllegalArgumentException("greenthreads agent option 'pinned=" + value + "' takes fail (a suspension that"
+                + " would pin its carrier fails) or pin (the default: it blocks its carrier), as in pinned=fail");
     }
 
     private static boolean bool(String key, String value) {
