@@ -67,7 +67,9 @@ public final class Classifier {
             return MethodPlan.skip(method, trace && suspendability.isSuspendable(info, method.name, method.desc)
                     ? "it cannot reach a suspension" : null);
         }
-        boolean suspendable = suspendability.isSuspendable(info, method.name, method.desc) || lambdaBodies.contains(key);
+        String callback = lambdaBodies.contains(key) ? null : jdkCallbacks.get(key);
+        boolean suspendable = callback == null
+                && (suspendability.isSuspendable(info, method.name, method.desc) || lambdaBodies.contains(key));
         boolean constructor = method.name.equals("<init>"), initialiser = method.name.equals("<clinit>");
         boolean synchronizedMethod = (method.access & Opcodes.ACC_SYNCHRONIZED) != 0;
         boolean sleepsGreen = suspendable && !constructor && !initialiser && !synchronizedMethod
@@ -86,7 +88,6 @@ public final class Classifier {
             }
             return MethodPlan.pin(method, pinned, reasons, what.trim() + " cannot suspend");
         }
-        String callback = suspendable ? null : jdkCallbacks.get(key);
         if (callback != null) {
             List<String> reasons = new ArrayList<>(sites.size());
             for (MethodInsnNode call : sites) {
@@ -177,7 +178,8 @@ public final class Classifier {
      * ("name(desc)" to "java.util.function.Consumer"). Such a lambda is called through the JDK
      * interface, which can never be suspendable (the JDK is never rewritten), mostly by JDK code
      * ({@code List.forEach}, a stream, {@code Map.computeIfAbsent}): a suspension in it could
-     * never unwind, and marking cannot change that, so its calls that may suspend are pinned. A
+     * never unwind, and neither marking nor {@code include=} can change that, so its calls that
+     * may suspend are pinned. A
      * method reference is not among them: it names a method that other code calls directly,
      * where it may unwind. A lambda of the application's own interface is not either: marking the
      * interface's method is the remedy there.

@@ -29,7 +29,7 @@ class ClassifierTest {
 
     private final Map<String, byte[]> classes = new HashMap<>();
     private final ClassHierarchy hierarchy = new ClassHierarchy(classes::get);
-    private final Suspendability suspendability = new Suspendability(hierarchy, name -> false, name -> false,
+    private Suspendability suspendability = new Suspendability(hierarchy, name -> false, name -> false,
             ConcurrentHashMap.newKeySet());
 
     /**
@@ -239,6 +239,14 @@ class ClassifierTest {
         assertEquals(List.of("a lambda implementing java.lang.Runnable at test.Plans.lambda$m$0(Plans.java:7)"),
                 plan.pinReasons);
         assertEquals("a lambda implementing java.lang.Runnable cannot suspend", plan.refusal);
+    }
+
+    @Test
+    void aLambdaOfAJdkInterfaceIsPinnedEvenWhenIncludeMakesItsClassSuspendable() {
+        suspendability = new Suspendability(hierarchy, name -> true, name -> false, ConcurrentHashMap.newKeySet());
+        MethodPlan plan = plans(Opcodes.ACC_PRIVATE | Opcodes.ACC_SYNTHETIC, "lambda$m$0", "()V", false,
+                bindsAndCallsLeaf("java/lang/Runnable", "lambda$m$0"), false).get("lambda$m$0");
+        assertEquals(MethodPlan.Action.PIN, plan.action, "rewritten, it would unwind into the JDK frame that called it");
     }
 
     @Test
