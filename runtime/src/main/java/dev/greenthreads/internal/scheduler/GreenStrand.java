@@ -328,6 +328,13 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     /** The carrier this thread is blocking in place, while it parks pinned; else null. */
     private volatile Thread pinnedOn;
+    /** Where it parks pinned: written before {@link #pinnedOn}, for diagnostics that read that first. */
+    private String pinnedAt;
+
+    /** Where this thread is parked pinned now, for diagnostics; null when it is not. */
+    String pinnedAt() {
+        return pinnedOn != null ? pinnedAt : null;
+    }
 
     private void parkPinned(String site, boolean timed, long deadline) {
         PinnedEvent event = new PinnedEvent();
@@ -341,6 +348,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         }
         Thread carrier = Thread.currentThread();
         state = PARKING;
+        pinnedAt = site;
         pinnedOn = carrier;
         try {
             while (permit == 0 || (int) PERMIT.getAndSet(this, 0) == 0) {
