@@ -36,7 +36,7 @@ public final class PinnedSites {
     }
 
     /** Whether a suspension that would pin is refused: {@code -Dgreenthreads.pinned=fail}, the agent's {@code pinned=fail}. */
-    public static boolean refused() {
+    private static boolean refused() {
         return "fail".equals(System.getProperty("greenthreads.pinned"));
     }
 
