@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
@@ -21,6 +23,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -259,6 +262,28 @@ class PinningTest {
         List<String> site = reportsOf("a lambda implementing java.util.function.Consumer at"
                 + " dev.greenthreads.PinningTest.lambda$aSuspendingLambdaThatForEachCallsBackPins");
         assertEquals(1, site.size(), reports.toString());
+    }
+
+    @Test
+    void suspendingLambdasThatComputeIfAbsentAndAStreamCallBackPin() {
+        try (Scheduler s = Scheduler.builder().name("pin-callbacks").carriers(1).build()) {
+            String result = s.run(() -> {
+                Map<String, Integer> lengths = new ConcurrentHashMap<>();
+                int computed = lengths.computeIfAbsent("four", k -> {
+                    GreenThread.sleep(1);
+                    return k.length();
+                });
+                List<Integer> doubled = Stream.of(1, 2).map(i -> {
+                    GreenThread.yield();
+                    return 2 * i;
+                }).collect(Collectors.toList());
+                return computed + " " + doubled;
+            });
+            assertEquals("4 [2, 4]", result);
+        }
+        assertEquals(2, reportsOf("a lambda implementing java.util.function.Function at"
+                + " dev.greenthreads.PinningTest.lambda$suspendingLambdasThatComputeIfAbsentAndAStreamCallBackPin").size(),
+                "the two lambdas, each once: " + reports);
     }
 
     @Test
