@@ -200,6 +200,43 @@ class PinningTest {
         }
     }
 
+    @Suspendable
+    private synchronized int sleepSynchronized() {
+        GreenThread.sleep(1);
+        return 3;
+    }
+
+    @Test
+    void aSuspensionInASynchronizedMethodPinsAndIsRefusedUnderPinnedFail() {
+        try (Scheduler s = Scheduler.builder().name("pin-synchronized-method").carriers(1).build()) {
+            assertEquals(3, s.run(this::sleepSynchronized));
+            System.setProperty("greenthreads.pinned", "fail");
+            GreenThreadException e = assertThrows(GreenThreadException.class, () -> s.run(this::sleepSynchronized));
+            assertTrue(e.getCause().getMessage().startsWith("a green thread cannot suspend inside the synchronized method"
+                    + " dev.greenthreads.PinningTest.sleepSynchronized(PinningTest.java:"), e.getCause().getMessage());
+        }
+    }
+
+    static final class RefusedInStaticInitialiser {
+        static final int VALUE;
+
+        static {
+            GreenThread.sleep(1);
+            VALUE = 8;
+        }
+    }
+
+    @Test
+    void aSuspensionInAStaticInitialiserIsRefusedUnderPinnedFail() {
+        System.setProperty("greenthreads.pinned", "fail");
+        try (Scheduler s = Scheduler.builder().name("pin-initialiser-fail").carriers(1).build()) {
+            GreenThreadException e = assertThrows(GreenThreadException.class, () -> s.run(() -> RefusedInStaticInitialiser.VALUE));
+            Throwable refusal = assertInstanceOf(ExceptionInInitializerError.class, e.getCause()).getCause();
+            assertTrue(refusal.getMessage().startsWith("a green thread cannot suspend inside the static initialiser"
+                    + " dev.greenthreads.PinningTest$RefusedInStaticInitialiser.<clinit>(PinningTest.java:"), refusal.getMessage());
+        }
+    }
+
     static final class SleepsInConstructor {
         final int slept;
 
