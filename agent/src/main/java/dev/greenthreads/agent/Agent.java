@@ -52,6 +52,9 @@ public final class Agent implements ClassFileTransformer {
         if (!options.verify) {
             System.setProperty("greenthreads.verify", "false");
         }
+        if (options.pinnedFail) {
+            System.setProperty("greenthreads.pinned", "fail");
+        }
         System.setProperty("dev.greenthreads.agent", "active");
         Agent agent = new Agent(options, instrumentation);
         if (options.trace) {

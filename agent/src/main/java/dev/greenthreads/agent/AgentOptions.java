@@ -21,21 +21,24 @@ final class AgentOptions {
     final Path dump;
     /** Time-slice checks at the loop headers of rewritten methods (default on; {@code preempt=false}). */
     final boolean preempt;
+    /** A suspension that would pin its carrier fails instead (option {@code pinned=fail}); the runtime reads it. */
+    final boolean pinnedFail;
     private final List<String> include;
     private final List<String> exclude;
 
-    private AgentOptions(boolean verify, boolean trace, Path dump, boolean preempt, List<String> include,
+    private AgentOptions(boolean verify, boolean trace, Path dump, boolean preempt, boolean pinnedFail, List<String> include,
                          List<String> exclude) {
         this.verify = verify;
         this.trace = trace;
         this.dump = dump;
         this.preempt = preempt;
+        this.pinnedFail = pinnedFail;
         this.include = include;
         this.exclude = exclude;
     }
 
     static AgentOptions defaults() {
-        return new AgentOptions(true, false, null, true, List.of(), List.of());
+        return new AgentOptions(true, false, null, true, false, List.of(), List.of());
     }
 
     static AgentOptions parse(String text) {
@@ -49,7 +52,7 @@ final class AgentOptions {
      * still apply: the agent's way, as it must never stop the application it instruments.
      */
     static AgentOptions parse(String text, Consumer<IllegalArgumentException> invalid) {
-        boolean verify = true, trace = false, preempt = true;
+        boolean verify = true, trace = false, preempt = true, pinnedFail = false;
         Path dump = null;
         List<String> include = new ArrayList<>(), exclude = new ArrayList<>();
         if (text != null) {
@@ -68,18 +71,19 @@ final class AgentOptions {
                         case "trace" -> trace = true;
                         case "dump" -> dump = Paths.get(required(key, value));
                         case "preempt" -> preempt = bool(key, value);
+                        case "pinned" -> pinnedFail = pinned(required(key, value));
                         case "include" -> include.add(notPlatform(pattern(required(key, value)), value));
                         case "exclude" -> exclude.add(pattern(required(key, value)));
                         default -> throw new IllegalArgumentException("unknown greenthreads agent option '" + o
                                 + "'; the options are verify[=false], noverify, trace, dump=DIR, include=PACKAGE.**,"
-                                + " exclude=PACKAGE.**, preempt=false");
+                                + " exclude=PACKAGE.**, preempt=false, pinned=fail");
                     }
                 } catch (IllegalArgumentException e) {
                     invalid.accept(e);
                 }
             }
         }
-        return new AgentOptions(verify, trace, dump, preempt, List.copyOf(include), List.copyOf(exclude));
+        return new AgentOptions(verify, trace, dump, preempt, pinnedFail, List.copyOf(include), List.copyOf(exclude));
     }
 
     /**
@@ -99,6 +103,15 @@ final class AgentOptions {
                     + " the JDK calls back (a plain loop instead of forEach or an Iterator's lazy view)");
         }
         return pattern;
+    }
+
+    /** {@code pinned=fail} refuses a suspension that would pin its carrier; {@code pinned=pin} is the default. */
+    private static boolean pinned(String value) {
+        if (value.equals("fail") || value.equals("pin")) {
+            return value.equals("fail");
+        }
+        throw new IllegalArgumentException("greenthreads agent option 'pinned=" + value + "' takes fail (a suspension that"
+                + " would pin its carrier fails) or pin (the default: it blocks its carrier), as in pinned=fail");
     }
 
     private static boolean bool(String key, String value) {

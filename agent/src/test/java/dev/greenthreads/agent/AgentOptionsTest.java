@@ -59,6 +59,17 @@ class AgentOptionsTest {
     }
 
     @Test
+    void pinnedFailTurnsPinningIntoRefusalAndTakesNoOtherValue() {
+        assertFalse(AgentOptions.parse(null).pinnedFail, "pinning is the default");
+        assertTrue(AgentOptions.parse("pinned=fail").pinnedFail);
+        assertFalse(AgentOptions.parse("pinned=pin").pinnedFail);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("pinned=error"));
+        assertTrue(e.getMessage().startsWith("greenthreads agent option 'pinned=error' takes fail"), e.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("pined=fail")).getMessage()
+                .contains("pinned=fail"), "the known options name it");
+    }
+
+    @Test
     void aValueThatIsNeitherTrueNorFalseIsAnError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("verify=ture"));
         assertTrue(e.getMessage().startsWith("greenthreads agent option 'verify=ture' takes true or false"), e.getMessage());

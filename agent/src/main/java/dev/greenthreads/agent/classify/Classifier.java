@@ -1,13 +1,16 @@
 package dev.greenthreads.agent.classify;
 
 import dev.greenthreads.agent.analysis.ClassHierarchy.ClassInfo;
+import dev.greenthreads.agent.analysis.JdkClasses;
 import dev.greenthreads.agent.analysis.LoopHeaders;
 import dev.greenthreads.agent.analysis.MonitorRegions;
 import dev.greenthreads.agent.analysis.Places;
 import dev.greenthreads.agent.analysis.SleepingCalls;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.objectweb.asm.Handle;
 import org.objectweb.asm.Opcodes;
@@ -60,21 +63,25 @@ public final class Classifier {
     /** One plan per method of {@code cn}, in the order of {@code cn.methods}. */
     public List<MethodPlan> plan(ClassNode cn, ClassInfo info) {
         Set<String> lambdaBodies = lambdaBodies(cn);
+        Map<String, String> jdkCallbacks = jdkCallbacks(cn);
         Set<String> neverSuspend = NeverSuspends.in(cn, preempt);
         List<MethodPlan> plans = new ArrayList<>(cn.methods.size());
         for (MethodNode method : cn.methods) {
-            plans.add(plan(cn, info, method, lambdaBodies, neverSuspend));
+            plans.add(plan(cn, info, method, lambdaBodies, jdkCallbacks, neverSuspend));
         }
         return plans;
     }
 
-    private MethodPlan plan(ClassNode cn, ClassInfo info, MethodNode method, Set<String> lambdaBodies, Set<String> neverSuspend) {
+    private MethodPlan plan(ClassNode cn, ClassInfo info, MethodNode method, Set<String> lambdaBodies,
+                            Map<String, String> jdkCallbacks, Set<String> neverSuspend) {
         String key = method.name + method.desc;
         if (neverSuspend.contains(key)) {
             return MethodPlan.skip(method, trace && suspendability.isSuspendable(info, method.name, method.desc)
                     ? "it cannot reach a suspension" : null);
         }
-        boolean suspendable = suspendability.isSuspendable(info, method.name, method.desc) || lambdaBodies.contains(key);
+        String callback = lambdaBodies.contains(key) ? null : jdkCallbacks.get(key);
+        boolean suspendable = callback == null
+                && (suspendability.isSuspendable(info, method.name, method.desc) || lambdaBodies.contains(key));
         boolean constructor = method.name.equals("<init>"), initialiser = method.name.equals("<clinit>");
         boolean synchronizedMethod = (method.access & Opcodes.ACC_SYNCHRONIZED) != 0;
         boolean sleepsGreen = suspendable && !constructor && !initialiser && !synchronizedMethod
@@ -92,6 +99,13 @@ public final class Classifier {
                 reasons.add(what + Places.where(cn.name, cn.sourceFile, method, call));
             }
             return MethodPlan.pin(method, pinned, reasons, what.trim() + " cannot suspend");
+        }
+        if (callback != null) {
+            List<String> reasons = new ArrayList<>(sites.size());
+            for (MethodInsnNode call : sites) {
+                reasons.add("a lambda implementing " + callback + " at " + Places.where(cn.name, cn.sourceFile, method, call));
+            }
+            return MethodPlan.pin(method, sites, reasons, "a lambda implementing " + callback + " cannot suspend");
         }
         if (!suspendable) {
             MethodInsnNode first = sites.get(0);
@@ -169,6 +183,39 @@ public final class Classifier {
             }
         }
         return bodies;
+    }
+
+    /**
+     * This class's lambda bodies bound to a JDK functional interface, with that interface's name
+     * ("name(desc)" to "java.util.function.Consumer"). Such a lambda is called through the JDK
+     * interface, which can never be suspendable (the JDK is never rewritten), mostly by JDK code
+     * ({@code List.forEach}, a stream, {@code Map.computeIfAbsent}): a suspension in it could
+     * never unwind, and neither marking nor {@code include=} can change that, so its calls that
+     * may suspend are pinned. A
+     * method reference is not among them: it names a method that other code calls directly,
+     * where it may unwind. A lambda of the application's own interface is not either: marking the
+     * interface's method is the remedy there.
+     */
+    private Map<String, String> jdkCallbacks(ClassNode cn) {
+        Map<String, String> callbacks = new HashMap<>();
+        for (MethodNode method : cn.methods) {
+            for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
+                if (!(i instanceof InvokeDynamicInsnNode)) {
+                    continue;
+                }
+                InvokeDynamicInsnNode indy = (InvokeDynamicInsnNode) i;
+                if (!indy.bsm.getOwner().equals("java/lang/invoke/LambdaMetafactory") || indy.bsmArgs.length < 3
+                        || !(indy.bsmArgs[1] instanceof Handle)) {
+                    continue;
+                }
+                Handle target = (Handle) indy.bsmArgs[1];
+                String type = Type.getReturnType(indy.desc).getInternalName();
+                if (target.getOwner().equals(cn.name) && target.getName().startsWith("lambda$") && JdkClasses.contains(type)) {
+                    callbacks.put(target.getName() + target.getDesc(), type.replace('/', '.'));
+                }
+            }
+        }
+        return callbacks;
     }
 
     /** A constructor's calls after it called super() or this(): before that, {@code this} cannot be touched. */

@@ -15,8 +15,9 @@ public final class MethodPlan {
         /** Left as javac wrote it, and nothing to record: it calls nothing that may suspend, or can never suspend. */
         SKIP,
         /**
-         * A constructor, static initialiser or synchronized method: it can never suspend, so its
-         * calls that may suspend are pinned, and the {@link #refusal} says why a suspension through it fails.
+         * A constructor, static initialiser, synchronized method, or lambda that JDK code calls back:
+         * it can never suspend, so its calls that may suspend are pinned, and the {@link #refusal}
+         * says why a suspension through it fails.
          */
         PIN,
         /** It calls something that may suspend but is not suspendable itself: left as it was, with the {@link #refusal}. */

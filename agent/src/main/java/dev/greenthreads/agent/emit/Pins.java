@@ -15,9 +15,11 @@ import org.objectweb.asm.tree.TryCatchBlockNode;
 
 /**
  * The pin transform: a call that may suspend where suspension is impossible (a monitor held, a
- * constructor, a static initialiser) is wrapped in {@code FrameStack.pin(reason)} and
- * {@code unpin()}, unpinning on exceptions too, so that a suspension under it fails at once
- * with the reason. Nothing else in the method changes.
+ * constructor, a static initialiser, a lambda that JDK code calls back) is wrapped in
+ * {@code FrameStack.pin(reason)} and {@code unpin()}, unpinning on exceptions too, so that the
+ * runtime knows before any unwinding starts: a green thread that parks under it blocks its
+ * carrier in place, and the reason names the site in the report (or in the refusal, under
+ * {@code pinned=fail}). Nothing else in the method changes.
  */
 public final class Pins {
 

@@ -11,7 +11,8 @@
  *       resumable (agent option {@code preempt}), a suspendable call site behind one static
  *       field read.</li>
  *   <li>{@link dev.greenthreads.agent.emit.Pins}: a call where suspension is impossible wrapped in
- *       pin/unpin, so that a suspension there fails at once with the place.</li>
+ *       pin/unpin, so that a suspension there blocks its carrier in place (or fails under
+ *       {@code pinned=fail}), named by the place.</li>
  *   <li>{@link dev.greenthreads.agent.emit.RefusalMarks}: {@code @Refused(reason)} on each method
  *       left as it was that a suspension may reach.</li>
  * </ul>

@@ -15,9 +15,11 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Handle;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.ClassNode;
 
 /** The plan for each kind of method, computed from a tiny class, before anything is rewritten. */
@@ -27,7 +29,7 @@ class ClassifierTest {
 
     private final Map<String, byte[]> classes = new HashMap<>();
     private final ClassHierarchy hierarchy = new ClassHierarchy(classes::get);
-    private final Suspendability suspendability = new Suspendability(hierarchy, name -> false, name -> false,
+    private Suspendability suspendability = new Suspendability(hierarchy, name -> false, name -> false,
             ConcurrentHashMap.newKeySet());
 
     /**
@@ -207,6 +209,58 @@ class ClassifierTest {
         assertEquals(MethodPlan.Action.PIN, plan.action);
         assertEquals(2, plan.pinned.size());
         assertEquals("the synchronized method cannot suspend", plan.refusal);
+    }
+
+    /**
+     * A method whose code makes a lambda of {@code samType} out of the method {@code target} of
+     * this class ({@code ()V}, instance) and then calls {@code leaf()}.
+     */
+    private static Consumer<MethodVisitor> bindsAndCallsLeaf(String samType, String target) {
+        return mv -> {
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitInvokeDynamicInsn("run", "(L" + OWNER + ";)L" + samType + ";",
+                    new Handle(Opcodes.H_INVOKESTATIC, "java/lang/invoke/LambdaMetafactory", "metafactory",
+                            "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/invoke/MethodType;"
+                                    + "Ljava/lang/invoke/MethodType;Ljava/lang/invoke/MethodHandle;Ljava/lang/invoke/MethodType;)"
+                                    + "Ljava/lang/invoke/CallSite;", false),
+                    Type.getType("()V"), new Handle(Opcodes.H_INVOKESPECIAL, OWNER, target, "()V", false), Type.getType("()V"));
+            mv.visitInsn(Opcodes.POP);
+            callLeaf(mv);
+            mv.visitInsn(Opcodes.RETURN);
+        };
+    }
+
+    @Test
+    void aLambdaOfAJdkInterfaceIsPinnedAtItsSuspendableCalls() {
+        MethodPlan plan = plans(Opcodes.ACC_PRIVATE | Opcodes.ACC_SYNTHETIC, "lambda$m$0", "()V", false,
+                bindsAndCallsLeaf("java/lang/Runnable", "lambda$m$0"), false).get("lambda$m$0");
+        assertEquals(MethodPlan.Action.PIN, plan.action);
+        assertEquals(1, plan.pinned.size());
+        assertEquals(List.of("a lambda implementing java.lang.Runnable at test.Plans.lambda$m$0(Plans.java:7)"),
+                plan.pinReasons);
+        assertEquals("a lambda implementing java.lang.Runnable cannot suspend", plan.refusal);
+    }
+
+    @Test
+    void aLambdaOfAJdkInterfaceIsPinnedEvenWhenIncludeMakesItsClassSuspendable() {
+        suspendability = new Suspendability(hierarchy, name -> true, name -> false, ConcurrentHashMap.newKeySet());
+        MethodPlan plan = plans(Opcodes.ACC_PRIVATE | Opcodes.ACC_SYNTHETIC, "lambda$m$0", "()V", false,
+                bindsAndCallsLeaf("java/lang/Runnable", "lambda$m$0"), false).get("lambda$m$0");
+        assertEquals(MethodPlan.Action.PIN, plan.action, "rewritten, it would unwind into the JDK frame that called it");
+    }
+
+    @Test
+    void aLambdaOfTheApplicationsOwnInterfaceIsRefusedForMarkingIsTheRemedy() {
+        MethodPlan plan = plans(Opcodes.ACC_PRIVATE | Opcodes.ACC_SYNTHETIC, "lambda$m$0", "()V", false,
+                bindsAndCallsLeaf("test/Callback", "lambda$m$0"), false).get("lambda$m$0");
+        assertEquals(MethodPlan.Action.REFUSE, plan.action);
+    }
+
+    @Test
+    void aMethodReferenceOfAJdkInterfaceIsNotPinnedForOtherCodeCallsItDirectly() {
+        MethodPlan plan = plans(Opcodes.ACC_PUBLIC, "named", "()V", false,
+                bindsAndCallsLeaf("java/lang/Runnable", "named"), false).get("named");
+        assertEquals(MethodPlan.Action.REFUSE, plan.action);
     }
 
     /** {@code @Suspendable static int m(int n) { return n < 2 ? n : m(n - 1) + m(n - 2); }} */

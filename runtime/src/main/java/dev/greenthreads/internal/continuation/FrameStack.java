@@ -94,6 +94,9 @@ public final class FrameStack {
      * again when the thread is resumed. Code after the call runs only on the second return;
      * whoever resumes the thread must have been arranged before the call.
      *
+     * <p>Under a pin ({@link #pinnedAt()}) it refuses: the parking code checks for a pin first
+     * and blocks the carrier in place instead of calling this ({@link PinnedSites}).
+     *
      * @throws IllegalStateException outside a green thread, or where suspension is not allowed
      */
     public static void suspend() {
@@ -110,10 +113,7 @@ public final class FrameStack {
                     + Thread.currentThread() + " (start the code with GreenThread.start or Scheduler.run)");
         }
         if (s.pinDepth > 0) {
-            throw new IllegalStateException("a green thread cannot suspend inside " + s.pinnedBy
-                    + ": the JVM holds a monitor or an object under construction there. "
-                    + "Move the suspending call out of it (use dev.greenthreads.sync.Mutex instead of synchronized, "
-                    + "a factory method instead of a constructor)");
+            throw PinnedSites.refusal(s.pinnedBy);
         }
         s.status = UNWINDING;
         s.pending = 0;
@@ -384,7 +384,15 @@ public final class FrameStack {
         }
     }
 
-    /** Rewritten code at a call site that must not suspend (monitor held, constructor, initialiser). */
+    /**
+     * Where the running green thread cannot unwind now, or null: the outermost pinned call site
+     * it is inside, as the agent named it. Its parking code reads it before suspending.
+     */
+    public String pinnedAt() {
+        return pinDepth > 0 ? pinnedBy : null;
+    }
+
+    /** Rewritten code at a call site that must not suspend (monitor held, constructor, initialiser, JDK callback). */
     public void pin(String where) {
         if (owner == null) {
             return;

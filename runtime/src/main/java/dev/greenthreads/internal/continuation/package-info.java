@@ -41,8 +41,13 @@
  *       switch at depth 100 saves only the frames that ran since the last switch.</li>
  * </ol>
  *
- * <p>A call site that must not suspend (inside {@code synchronized}, a constructor or a
- * static initialiser) is wrapped in {@code pin}/{@code unpin}; {@code suspend()} refuses while
- * pinned, at once, with the place in the message.
+ * <p>A call site that cannot unwind (inside {@code synchronized}, a constructor, a static
+ * initialiser, a lambda that JDK code calls back) is wrapped in {@code pin}/{@code unpin}. A
+ * green thread that parks under a pin does not suspend: its parking code reads
+ * {@code pinnedAt()} first and blocks the carrier thread in place until it is woken, then
+ * returns as a platform thread's park does, with nothing to unwind or resume
+ * ({@link dev.greenthreads.internal.continuation.PinnedSites} reports each site once, or refuses
+ * under {@code pinned=fail}). {@code suspend()} itself, called under a pin, refuses at once
+ * with the place in the message.
  */
 package dev.greenthreads.internal.continuation;

@@ -232,6 +232,10 @@ public abstract class Dispatcher {
                     b.append(", waiting in ").append(String.join(" <- ", where));
                 }
             }
+            String pinned = t.pinnedAt();
+            if (pinned != null) {
+                b.append(", parked pinned to its carrier inside ").append(pinned);
+            }
         }
         return b.toString();
     }

@@ -7,8 +7,11 @@ import dev.greenthreads.SuspendableCallable;
 import dev.greenthreads.SuspendableRunnable;
 import dev.greenthreads.internal.continuation.FrameStack;
 import dev.greenthreads.internal.continuation.Frames;
+import dev.greenthreads.internal.continuation.PinnedSites;
+import dev.greenthreads.internal.events.PinnedEvent;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A green thread as the scheduler sees it: its body, frame stack, run state, park permit,
@@ -288,6 +291,11 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     @Suspendable
     public void yieldNow() {
+        String pin = FrameStack.current().pinnedAt();
+        if (pin != null) {
+            yieldPinned(pin);
+            return;
+        }
         STATE.setRelease(this, YIELDING); // read back by our own runner: no fence needed
         FrameStack.suspend();
     }
@@ -296,6 +304,12 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     @Suspendable
     void park(boolean timed, long deadline) {
         if (permit != 0 && (int) PERMIT.getAndSet(this, 0) != 0) {
+            parkReturned();
+            return;
+        }
+        String pin = FrameStack.current().pinnedAt();
+        if (pin != null) {
+            parkPinned(pin, timed, deadline);
             parkReturned();
             return;
         }
@@ -308,6 +322,80 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         parkReturned();
     }
 
+    // ------------------------------------------------------------------------------------
+    // Pinned: the thread cannot unwind here (PinnedSites), so it blocks its carrier thread in
+    // place, as a platform strand blocks its own thread, and never leaves the carrier.
+    //
+    // Why no wake-up is lost: the waiter publishes its carrier in `pinnedOn`, then reads the
+    // permit before each block; an unparker sets the permit, then reads `pinnedOn`. Both are
+    // volatile, so either the waiter sees the permit or the unparker sees the carrier and
+    // unparks it (LockSupport keeps that permit until the carrier blocks). The state shows
+    // PARKING meanwhile, which only the thread's own carrier writes and no runner acts on:
+    // nothing is unwound, so the after-unwind rule has nothing to do. A cancellation unparks.
+    // The carrier, blocked in LockSupport, is what the monitor takes for a blocked carrier: its
+    // core goes to another carrier thread while ready threads wait.
+
+    /** The carrier this thread is blocking in place, while it parks pinned; else null. */
+    private volatile Thread pinnedOn;
+    /** Where it parks pinned: written before {@link #pinnedOn}, for diagnostics that read that first. */
+    private String pinnedAt;
+
+    /** Where this thread is parked pinned now, for diagnostics; null when it is not. */
+    String pinnedAt() {
+        return pinnedOn != null ? pinnedAt : null;
+    }
+
+    private void parkPinned(String site, boolean timed, long deadline) {
+        PinnedEvent event = new PinnedEvent();
+        event.begin();
+        PinnedSites.pinning(site, name());
+        if (dispatcher instanceof DeterministicDispatcher) {
+            throw new IllegalStateException("green thread \"" + name() + "\" cannot park inside " + site + " under"
+                    + " Scheduler.deterministic: a park there blocks its carrier, and the deterministic scheduler's one"
+                    + " carrier would then never run the thread that wakes it. Move the parking call out of it, or run"
+                    + " this code on a scheduler with carriers to spare");
+        }
+        Thread carrier = Thread.currentThread();
+        state = PARKING;
+        pinnedAt = site;
+        pinnedOn = carrier;
+        try {
+            while (permit == 0 || (int) PERMIT.getAndSet(this, 0) == 0) {
+                if (!timed) {
+                    LockSupport.park(this);
+                } else {
+                    long left = deadline - dispatcher.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    LockSupport.parkNanos(this, left);
+                }
+            }
+        } finally {
+            pinnedOn = null;
+            state = RUNNING;
+        }
+        commit(event, site);
+    }
+
+    /** A yield that cannot unwind lets other kernel threads run instead; the carrier's own queue waits. */
+    private void yieldPinned(String site) {
+        PinnedEvent event = new PinnedEvent();
+        event.begin();
+        PinnedSites.pinning(site, name());
+        Thread.yield();
+        commit(event, site);
+    }
+
+    private void commit(PinnedEvent event, String site) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.site = site;
+            event.greenThread = name();
+            event.commit();
+        }
+    }
+
     /** A deadlock's closer may have woken us for the site of our wait: see {@link WaitsFor}. */
     private void parkReturned() {
         WaitsFor w = waitsFor;
@@ -318,9 +406,17 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     @Override
     public void unpark() {
-        if (permit == 0 && (int) PERMIT.getAndSet(this, 1) == 0
-                && state == PARKED && STATE.compareAndSet(this, PARKED, READY)) {
-            dispatcher.ready(this);
+        if (permit == 0 && (int) PERMIT.getAndSet(this, 1) == 0) {
+            if (state == PARKED) {
+                if (STATE.compareAndSet(this, PARKED, READY)) {
+                    dispatcher.ready(this);
+                }
+            } else {
+                Thread pinned = pinnedOn;
+                if (pinned != null) {
+                    LockSupport.unpark(pinned);
+                }
+            }
         }
     }
 

@@ -48,7 +48,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Rules for callers: the park methods are {@link Suspendable}, so a method that calls them
  * must be too; never park while holding a {@code java.util.concurrent} lock or inside
- * {@code synchronized} (a green thread cannot suspend there, and the carrier would be held).
+ * {@code synchronized} (a green thread cannot unwind there: it pins, holding its carrier).
  *
  * <p>A strand is also the {@link SpinLock} of the strands waiting on it (a green thread's
  * joiners), so that a green thread's join list costs no object of its own.

@@ -90,6 +90,11 @@
  * Spurious returns (a stale permit, a cancellation, a timer of an earlier wait) are allowed,
  * as with {@code LockSupport}: callers loop on their condition.
  *
+ * <p>A thread that parks where it cannot unwind (under a pin: {@code FrameStack.pinnedAt()})
+ * does not suspend: it blocks its carrier thread in {@code LockSupport} until the permit comes,
+ * showing PARKING meanwhile, and its unparker unparks the carrier. {@code GreenStrand}'s
+ * "Pinned" section says why no wake-up is lost there.
+ *
  * <h2>Waking carriers: one at a time, and never too few</h2>
  * The code is {@link dev.greenthreads.internal.scheduler.IdleCarriers}, which can be run alone
  * with fake carriers (its documentation says how, and what to check). Counters {@code idle}
