@@ -203,6 +203,16 @@ public abstract class Dispatcher {
         release();
     }
 
+    /** Snapshot of the green threads started and not yet ended. */
+    public final List<GreenStrand> liveGreenThreads() {
+        return new java.util.ArrayList<>(greenThreads);
+    }
+
+    /** The live green threads, for a walk that tolerates concurrent starts and ends (a dump of many). */
+    final Iterable<GreenStrand> greenThreads() {
+        return greenThreads;
+    }
+
     /** Green threads started and not yet ended. */
     final long liveThreads() {
         return live.get();

@@ -69,6 +69,11 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     /** The pending park's deadline, if {@link #timed}: written by the thread before it suspends, read by its runner. */
     boolean timed;
     long deadline;
+    /**
+     * {@link System#nanoTime()} when it last parked: how long a parked thread has waited, for
+     * dumps and the park event. Written by the thread before it suspends; read racily by others.
+     */
+    long parkedAt;
     /** Position in the dispatcher's timer heap, -1 if none; guarded by the dispatcher's timer lock. */
     private int heapIndex = -1;
 
@@ -293,6 +298,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         this.timed = timed;
         this.deadline = deadline;
         timedOut = false;
+        parkedAt = System.nanoTime();
         state = PARKING;
         FrameStack.suspend();
         permit = 0; // consumed by the wake-up that resumed us (or stale)
