@@ -3,9 +3,12 @@ package dev.greenthreads;
 import dev.greenthreads.internal.scheduler.Dispatcher;
 import dev.greenthreads.internal.scheduler.FailureSink;
 import dev.greenthreads.internal.scheduler.GreenStrand;
+import dev.greenthreads.internal.scheduler.ThreadDump;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -264,6 +267,42 @@ public final class Scheduler implements AutoCloseable {
     /** Number of carriers: of green threads running at once, unless some block their carrier thread. */
     public int carriers() {
         return dispatcher.carrierCount();
+    }
+
+    /**
+     * A snapshot of its live green threads: started and not yet ended (a thread started or
+     * ended during the call may or may not be in it).
+     */
+    public List<GreenThread<?>> threads() {
+        List<GreenStrand> strands = dispatcher.liveGreenThreads();
+        List<GreenThread<?>> threads = new ArrayList<>(strands.size());
+        for (GreenStrand t : strands) {
+            threads.add(GreenThread.of(t));
+        }
+        return threads;
+    }
+
+    /**
+     * A dump of its live green threads, as text: per thread its name, id, state, what it waits on
+     * (the {@code Mutex} and its holder, the thread it joins, the primitive it parked in, the
+     * time left on its timer) and for how long, and its {@link GreenThread#stackTrace() stack}.
+     * Threads in the same state with the same stack make one block with their count, the largest
+     * first, listing ten of them; so the dump of a hundred thousand threads parked at a few
+     * places is a few blocks. It stops nothing: each thread is read as it is when reached.
+     */
+    public String dump() {
+        return ThreadDump.text(dispatcher);
+    }
+
+    /**
+     * {@link #dump()} as one JSON object, for tools: {@code scheduler}, {@code carriers},
+     * {@code carrierThreads}, {@code threads}, {@code states} (count per state), and
+     * {@code groups}, each with {@code count}, {@code state}, {@code stack} (innermost first, as
+     * {@link StackTraceElement#toString()} shows a frame), {@code threads} (up to ten: {@code name},
+     * {@code id}, {@code waitsOn}, {@code waitedNanos}) and {@code notListed}.
+     */
+    public String dumpJson() {
+        return ThreadDump.json(dispatcher);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.greenthreads.internal.continuation;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -46,7 +47,7 @@ public final class Frames {
      * suspended; empty for a thread that has no saved frame.
      */
     public List<String> places() {
-        List<String> places = new ArrayList<>();
+        List<String> places = new ArrayList<>(Math.max(count, 0));
         walk(places, 1);
         return places;
     }
@@ -58,12 +59,13 @@ public final class Frames {
         int n = count;
         for (int f = 0, r = 0, p = 0; f < n && p + 1 < prims.length && r + which < refs.length; f++) {
             if (!(refs[r + which] instanceof String)) {
-                return;
+                break;
             }
-            out.add(0, (String) refs[r + which]);
+            out.add((String) refs[r + which]);
             r += HEADER_REFS + (prims[p + 1] & 0xFFFF);
             p += 2 + (prims[p + 1] >>> 16);
         }
+        Collections.reverse(out);
     }
 
     /** Parses what the agent writes for a call site: "com.example.C.method(C.java:42)", "(Unknown Source)" without a file. */

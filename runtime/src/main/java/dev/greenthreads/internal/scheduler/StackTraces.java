@@ -40,6 +40,7 @@ public final class StackTraces {
     private static final int ATTEMPTS = 16;
     /** Whether a class of the runtime's packages is the runtime's own: by name, found once. */
     private static final Map<String, Boolean> RUNTIME = new ConcurrentHashMap<>();
+    private static final Map<String, Boolean> RUNTIME_PLACES = new ConcurrentHashMap<>();
 
     private StackTraces() {
     }
@@ -134,7 +135,7 @@ public final class StackTraces {
      */
     static List<String> userFrames(List<String> places) {
         int n = 0;
-        while (n < places.size() && isRuntime(className(places.get(n)))) {
+        while (n < places.size() && isRuntimePlace(places.get(n))) {
             n++;
         }
         if (n == 0 || n == places.size()) {
@@ -142,6 +143,11 @@ public final class StackTraces {
         }
         int from = className(places.get(n - 1)).startsWith("dev.greenthreads.internal.") ? n : n - 1;
         return places.subList(from, places.size());
+    }
+
+    /** Whether a place is in a class of the runtime's, by place: a dump asks it of the same few places many times. */
+    private static boolean isRuntimePlace(String place) {
+        return RUNTIME_PLACES.computeIfAbsent(place, p -> isRuntime(className(p)));
     }
 
     /** Whether a class is the runtime's: loaded from where this class was (not a test or application class of its packages). */
