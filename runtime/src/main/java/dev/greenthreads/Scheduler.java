@@ -3,6 +3,7 @@ package dev.greenthreads;
 import dev.greenthreads.internal.scheduler.Dispatcher;
 import dev.greenthreads.internal.scheduler.FailureSink;
 import dev.greenthreads.internal.scheduler.GreenStrand;
+import dev.greenthreads.internal.scheduler.Scoreboard;
 import dev.greenthreads.internal.scheduler.ThreadDump;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.management.ObjectName;
 
 /**
  * Runs green threads on a set of carrier kernel threads (daemon threads). The pthreads
@@ -36,6 +38,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * more than about 20 ms while other green threads are ready, the scheduler hands its place to
  * another carrier thread, started if need be (see {@link Builder#maxCarriers(int)}), so that the
  * others keep running.
+ *
+ * <p>Each scheduler registers a platform MXBean, {@code dev.greenthreads:type=Scheduler,name=NAME}
+ * ({@link dev.greenthreads.management.SchedulerMXBean}): its scoreboard, for JConsole, JDK Mission
+ * Control and {@code java -jar greenthreads-agent.jar top PID}; {@link #close()} unregisters it.
  *
  * <p>Carriers are daemon threads: the JVM does not wait for green threads. Join them, use
  * {@link #run}, or {@link #close()} a scheduler of your own before {@code main} returns.
@@ -73,6 +79,8 @@ public final class Scheduler implements AutoCloseable {
 
     private final Dispatcher dispatcher;
     private final boolean shared;
+    /** Its scoreboard's name on the platform MBean server, or null if it could not be registered. */
+    private final ObjectName scoreboard;
 
     private Scheduler(String name, int carriers, int maxCarriers, Duration spareIdleTimeout, Long seed,
             UncaughtExceptionHandler handler, boolean shared) {
@@ -81,6 +89,7 @@ public final class Scheduler implements AutoCloseable {
         this.dispatcher = seed == null
                 ? Dispatcher.workStealing(name, carriers, maxCarriers, spareIdleTimeout.toNanos(), failures)
                 : Dispatcher.deterministic(name, seed, failures);
+        this.scoreboard = Scoreboard.register(dispatcher);
     }
 
     /**
@@ -257,6 +266,7 @@ public final class Scheduler implements AutoCloseable {
     public void close() {
         if (!shared) {
             dispatcher.close();
+            Scoreboard.unregister(scoreboard);
         }
     }
 
@@ -312,6 +322,11 @@ public final class Scheduler implements AutoCloseable {
 
     Dispatcher dispatcher() {
         return dispatcher;
+    }
+
+    /** The name its MXBean is registered under ({@code dev.greenthreads:type=Scheduler,name=...}), or null if none. */
+    ObjectName scoreboardName() {
+        return scoreboard;
     }
 
     /** The dispatcher's failures: a detached thread's to the handler, the runtime's own to standard error. */

@@ -188,6 +188,7 @@ final class CarrierMonitor implements Runnable {
             return;
         }
         spares.hand(to, c);
+        c.blockedDetections++;
         handOffs++; // only the monitor writes it
     }
 

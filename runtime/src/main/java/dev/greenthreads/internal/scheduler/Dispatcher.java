@@ -141,6 +141,11 @@ public abstract class Dispatcher {
         return 0;
     }
 
+    /** The cores of a work-stealing dispatcher, whose counters the scoreboard reads; none for the deterministic one. */
+    Core[] cores() {
+        return new Core[0];
+    }
+
     /** Every kernel thread {@link #close()} joins once the carriers are stopped. */
     Iterable<? extends Thread> kernelThreads() {
         return List.of(carriers);

@@ -332,6 +332,10 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             STATE.setRelease(this, READY); // published to the next runner by the queue
             dispatcher.yielded(this, carrier);
         } else if (s == PARKING) {
+            Core c = carrier.core;
+            if (c != null) {
+                c.parks++;
+            }
             if (timed) {
                 dispatcher.addTimer(this);
             }
