@@ -189,6 +189,7 @@ final class CarrierMonitor implements Runnable {
         }
         spares.hand(to, c);
         c.blockedDetections++;
+        FlightEvents.carrierBlocked(dispatcher, from);
         handOffs++; // only the monitor writes it
     }
 
