@@ -3,6 +3,7 @@ package dev.greenthreads;
 import dev.greenthreads.internal.scheduler.BlockingCalls;
 import dev.greenthreads.internal.scheduler.ExitSignal;
 import dev.greenthreads.internal.scheduler.GreenStrand;
+import dev.greenthreads.internal.scheduler.StackTraces;
 import dev.greenthreads.internal.scheduler.Strand;
 import java.time.Duration;
 import java.util.Objects;
@@ -420,6 +421,21 @@ public final class GreenThread<V> {
             default:
                 return State.TERMINATED;
         }
+    }
+
+    /**
+     * Its stack, innermost frame first, as {@link Thread#getStackTrace()} would show it: while it
+     * runs, the live stack of its carrier thread from the body up; while it is parked (or ready
+     * after a yield), the stack rebuilt from its saved frames, each with its class, method, file
+     * and the line it waits at, the place it parked on top: the primitive it called
+     * ({@code Cond.await}, {@code Mutex.lock}, {@link #join()}, {@code GreenSocket.read}), the
+     * runtime's frames below that left out. Empty before it starts and after it ends. A
+     * snapshot: the thread goes on meanwhile (a running thread's stack is one it had at some
+     * instant of the call). Parking records nothing for it: each saved frame already holds
+     * the place of its call.
+     */
+    public StackTraceElement[] stackTrace() {
+        return StackTraces.of(strand);
     }
 
     /** The scheduler it runs on. */

@@ -3,12 +3,17 @@ package dev.greenthreads;
 import dev.greenthreads.internal.scheduler.Dispatcher;
 import dev.greenthreads.internal.scheduler.FailureSink;
 import dev.greenthreads.internal.scheduler.GreenStrand;
+import dev.greenthreads.internal.scheduler.Scoreboard;
+import dev.greenthreads.internal.scheduler.ThreadDump;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.management.ObjectName;
 
 /**
  * Runs green threads on a set of carrier kernel threads (daemon threads). The pthreads
@@ -36,6 +41,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * more than about 20 ms while other green threads are ready, the scheduler hands its place to
  * another carrier thread, started if need be (see {@link Builder#maxCarriers(int)}), so that the
  * others keep running.
+ *
+ * <p>Each scheduler registers a platform MXBean, {@code dev.greenthreads:type=Scheduler,name=NAME}
+ * ({@link dev.greenthreads.management.SchedulerMXBean}): its scoreboard, for JConsole, JDK Mission
+ * Control and {@code java -jar greenthreads-agent.jar top PID}; {@link #close()} unregisters it.
  *
  * <p>Carriers are daemon threads: the JVM does not wait for green threads. Join them, use
  * {@link #run}, or {@link #close()} a scheduler of your own before {@code main} returns.
@@ -77,6 +86,8 @@ public final class Scheduler implements AutoCloseable {
 
     private final Dispatcher dispatcher;
     private final boolean shared;
+    /** Its scoreboard's name on the platform MBean server, or null if it could not be registered. */
+    private final ObjectName scoreboard;
 
     private Scheduler(String name, int carriers, int maxCarriers, Duration spareIdleTimeout, Duration timeSlice, Long seed,
             UncaughtExceptionHandler handler, boolean shared) {
@@ -85,6 +96,7 @@ public final class Scheduler implements AutoCloseable {
         this.dispatcher = seed == null
                 ? Dispatcher.workStealing(name, carriers, maxCarriers, spareIdleTimeout.toNanos(), nanos(timeSlice), failures)
                 : Dispatcher.deterministic(name, seed, failures);
+        this.scoreboard = Scoreboard.register(dispatcher);
     }
 
     /**
@@ -331,6 +343,7 @@ public final class Scheduler implements AutoCloseable {
     public void close() {
         if (!shared) {
             dispatcher.close();
+            Scoreboard.unregister(scoreboard);
         }
     }
 
@@ -343,6 +356,42 @@ public final class Scheduler implements AutoCloseable {
         return dispatcher.carrierCount();
     }
 
+    /**
+     * A snapshot of its live green threads: started and not yet ended (a thread started or
+     * ended during the call may or may not be in it).
+     */
+    public List<GreenThread<?>> threads() {
+        List<GreenStrand> strands = dispatcher.liveGreenThreads();
+        List<GreenThread<?>> threads = new ArrayList<>(strands.size());
+        for (GreenStrand t : strands) {
+            threads.add(GreenThread.of(t));
+        }
+        return threads;
+    }
+
+    /**
+     * A dump of its live green threads, as text: per thread its name, id, state, what it waits on
+     * (the {@code Mutex} and its holder, the thread it joins, the primitive it parked in, the
+     * time left on its timer) and for how long, and its {@link GreenThread#stackTrace() stack}.
+     * Threads in the same state with the same stack make one block with their count, the largest
+     * first, listing ten of them; so the dump of a hundred thousand threads parked at a few
+     * places is a few blocks. It stops nothing: each thread is read as it is when reached.
+     */
+    public String dump() {
+        return ThreadDump.text(dispatcher);
+    }
+
+    /**
+     * {@link #dump()} as one JSON object, for tools: {@code scheduler}, {@code carriers},
+     * {@code carrierThreads}, {@code threads}, {@code states} (count per state), and
+     * {@code groups}, each with {@code count}, {@code state}, {@code stack} (innermost first, as
+     * {@link StackTraceElement#toString()} shows a frame), {@code threads} (up to ten: {@code name},
+     * {@code id}, {@code waitsOn}, {@code waitedNanos}) and {@code notListed}.
+     */
+    public String dumpJson() {
+        return ThreadDump.json(dispatcher);
+    }
+
     @Override
     public String toString() {
         return "Scheduler[" + name() + ", " + carriers() + " carriers" + (dispatcher.isClosed() ? ", closed" : "") + "]";
@@ -350,6 +399,11 @@ public final class Scheduler implements AutoCloseable {
 
     Dispatcher dispatcher() {
         return dispatcher;
+    }
+
+    /** The name its MXBean is registered under ({@code dev.greenthreads:type=Scheduler,name=...}), or null if none. */
+    ObjectName scoreboardName() {
+        return scoreboard;
     }
 
     /** The dispatcher's failures: a detached thread's to the handler, the runtime's own to standard error. */

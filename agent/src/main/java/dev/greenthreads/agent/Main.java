@@ -10,10 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The offline instrumenter's command line, over {@link Instrumenter}:
- * {@code java -jar greenthreads-agent.jar instrument [--classpath CP] IN OUT [OPTIONS]}.
+ * The agent jar's command line. {@code instrument}, the offline instrumenter, over
+ * {@link Instrumenter}: {@code java -jar greenthreads-agent.jar instrument [--classpath CP] IN OUT [OPTIONS]}.
  * Exit status 0 when OUT was written (classes left as they were are warnings, not failures),
- * 2 for a usage error, 1 when IN could not be read or OUT written.
+ * 2 for a usage error, 1 when IN could not be read or OUT written. {@code dump PID} and
+ * {@code top PID}, which read the schedulers of a running JVM: {@link RemoteSchedulers}.
  */
 public final class Main {
 
@@ -22,7 +23,8 @@ public final class Main {
             + "  CP       where the classes IN uses live (the greenthreads runtime, other jars), separated by '"
             + File.pathSeparator + "'\n"
             + "  OPTIONS  the agent's options, comma separated: include=com.example.**,exclude=...,verify=false,trace,dump=DIR\n"
-            + "or run an application with -javaagent:greenthreads-agent.jar[=OPTIONS]";
+            + "or run an application with -javaagent:greenthreads-agent.jar[=OPTIONS]\n"
+            + RemoteSchedulers.USAGE;
 
     private Main() {
     }
@@ -36,9 +38,12 @@ public final class Main {
 
     /** The command, its lines on {@code out} (the summary) and {@code err} (warnings, errors); returns the exit status. */
     static int run(String[] arguments, PrintStream out, PrintStream err) {
+        if (arguments.length > 0 && (arguments[0].equals("dump") || arguments[0].equals("top"))) {
+            return RemoteSchedulers.run(arguments[0], java.util.Arrays.copyOfRange(arguments, 1, arguments.length), out, err);
+        }
         if (arguments.length == 0 || !arguments[0].equals("instrument")) {
             return usage(err, arguments.length == 0 ? "no command given" : "unknown command '" + arguments[0] + "'",
-                    "the command is instrument");
+                    "the commands are instrument, dump and top");
         }
         List<Path> classPath = new ArrayList<>();
         List<String> positional = new ArrayList<>();

@@ -16,7 +16,10 @@ import java.util.stream.Collectors;
  * Frames are stored flat, without an object per frame: {@code prims} holds every primitive
  * slot (an int, two for a long or double; the GC never scans it) and {@code refs} every
  * reference. Each frame starts with a header: in {@code prims} its resume point and its sizes,
- * in {@code refs} the method's key ("name(desc)", an interned constant) that resuming checks.
+ * in {@code refs} the method's key ("name(desc)", an interned constant) that resuming checks,
+ * then the place of the call it suspended in ("com.example.C.m(C.java:42)", the interned
+ * constant the rewritten code passes to {@link #save} anyway), from which a parked thread's
+ * stack trace is rebuilt ({@link Frames#places()}): the key alone does not name the class.
  * Frame 0 is the outermost (the green thread's body) and frames lie in order, so resuming
  * walks them front to back with no index.
  *
@@ -206,7 +209,7 @@ public final class FrameStack {
         List<String> keys = new java.util.ArrayList<>();
         for (int f = 0, r = 0, p = 0; f < count; f++) {
             keys.add((String) refs[r]);
-            r += 1 + (prims[p + 1] & 0xFFFF);
+            r += Frames.HEADER_REFS + (prims[p + 1] & 0xFFFF);
             p += 2 + (prims[p + 1] >>> 16);
         }
         return keys;
@@ -230,7 +233,7 @@ public final class FrameStack {
         frame = cursor++;
         int p = nextPrim, sizes = prims[p + 1];
         primAt = p + 2;
-        refAt = nextRef + 1;
+        refAt = nextRef + Frames.HEADER_REFS;
         nextPrim = primAt + (sizes >>> 16);
         nextRef = refAt + (sizes & 0xFFFF);
         return prims[p];
@@ -278,7 +281,7 @@ public final class FrameStack {
         if (VERIFY && callee != null && pending > 0 && scratchRefs[pendRef] != callee) {
             throw passedThroughUnrewritten(callee, site, target);
         }
-        int primLen = 2 + nSlots, refLen = 1 + nRefs;
+        int primLen = 2 + nSlots, refLen = Frames.HEADER_REFS + nRefs;
         if (pendPrim < primLen || pendRef < refLen) {
             makeRoom(primLen, refLen);
         }
@@ -286,8 +289,9 @@ public final class FrameStack {
         scratchPrims[p] = pc;
         scratchPrims[p + 1] = nSlots << 16 | nRefs;
         scratchRefs[r] = self;
+        scratchRefs[r + 1] = site;
         primAt = p + 2;
-        refAt = r + 1;
+        refAt = r + Frames.HEADER_REFS;
         pending++;
     }
 
@@ -429,7 +433,7 @@ public final class FrameStack {
             for (int f = 0; f < at; f++) {
                 int sizes = prims[keptPrim + 1];
                 keptPrim += 2 + (sizes >>> 16);
-                keptRef += 1 + (sizes & 0xFFFF);
+                keptRef += Frames.HEADER_REFS + (sizes & 0xFFFF);
             }
         }
         int primLen = scratchPrims.length - pendPrim, refLen = scratchRefs.length - pendRef;
@@ -500,7 +504,7 @@ public final class FrameStack {
             keys.add((String) scratchRefs[r]);
             int sizes = scratchPrims[p + 1];
             p += 2 + (sizes >>> 16);
-            r += 1 + (sizes & 0xFFFF);
+            r += Frames.HEADER_REFS + (sizes & 0xFFFF);
         }
         return keys;
     }

@@ -1,19 +1,31 @@
 package dev.greenthreads.internal.continuation;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
 /**
  * The saved frames of one green thread, and nothing else: what a suspended thread keeps on the
  * heap. Everything an unwinding or a resumption needs only while it runs (cursors, the frames
  * being saved, pins) lives in the carrier's {@link FrameStack}, which this is mounted on while
  * the thread runs. The layout is described there.
+ *
+ * <p>The readers here ({@link #methods()}, {@link #places()}) run on other threads, for
+ * diagnostics, without synchronising with the thread's carrier. They are correct while the
+ * thread stays suspended, which the caller checks around the read (a volatile state read before
+ * and after); should the thread run meanwhile, they may see a mix of two suspensions, so they
+ * check every index and type and stop at the first thing that does not fit rather than fail.
  */
 public final class Frames {
 
     static final int[] NO_INTS = {};
     static final Object[] NO_REFS = {};
+    /** References in a frame's header: the method's key and the place of the call it suspended in. */
+    static final int HEADER_REFS = 2;
 
     /** Per frame: resume point, (primitive slots << 16 | references), then the primitive slots. */
     int[] prims = NO_INTS;
-    /** Per frame: the method's key, then its references. */
+    /** Per frame: the method's key, the call's place, then its references. */
     Object[] refs = NO_REFS;
     /** Saved frames, outermost first; their data ends at primTop and refTop. A suspended thread has at least one. */
     int count, primTop, refTop;
@@ -22,13 +34,65 @@ public final class Frames {
      * The saved frames' methods, innermost first, as "name(desc)": where a suspended thread
      * waits, for diagnostics. Read it only while the thread stays suspended.
      */
-    public java.util.List<String> methods() {
-        java.util.ArrayList<String> keys = new java.util.ArrayList<>();
-        for (int f = 0, r = 0, p = 0; f < count && p + 1 < prims.length && r < refs.length; f++) {
-            keys.add(0, String.valueOf(refs[r]));
-            r += 1 + (prims[p + 1] & 0xFFFF);
+    public List<String> methods() {
+        List<String> keys = new ArrayList<>();
+        walk(keys, 0);
+        return keys;
+    }
+
+    /**
+     * The saved frames' places, innermost first: per frame the class, method, file and line of
+     * the call it is suspended in, "com.example.C.m(C.java:42)", the interned constant the agent
+     * wrote (so equal places are the same string). Read it only while the thread stays
+     * suspended; empty for a thread that has no saved frame.
+     */
+    public List<String> places() {
+        List<String> places = new ArrayList<>(Math.max(count, 0));
+        walk(places, 1);
+        return places;
+    }
+
+    /** Adds header reference {@code which} of each frame to {@code out}, innermost first. */
+    private void walk(List<String> out, int which) {
+        int[] prims = this.prims;
+        Object[] refs = this.refs;
+        int n = count;
+        for (int f = 0, r = 0, p = 0; f < n && p + 1 < prims.length && r + which < refs.length; f++) {
+            if (!(refs[r + which] instanceof String)) {
+                break;
+            }
+            out.add((String) refs[r + which]);
+            r += HEADER_REFS + (prims[p + 1] & 0xFFFF);
             p += 2 + (prims[p + 1] >>> 16);
         }
-        return keys;
+        Collections.reverse(out);
+    }
+
+    /** Parses what the agent writes for a call site: "com.example.C.method(C.java:42)", "(Unknown Source)" without a file. */
+    public static StackTraceElement element(String place) {
+        int open = place.lastIndexOf('(');
+        int dot = open < 0 ? -1 : place.lastIndexOf('.', open);
+        if (dot < 0 || !place.endsWith(")")) {
+            return new StackTraceElement("?", place, null, -1);
+        }
+        String where = place.substring(open + 1, place.length() - 1);
+        String file = where;
+        int line = -1;
+        int colon = where.lastIndexOf(':');
+        if (colon >= 0) {
+            try {
+                line = Integer.parseInt(where.substring(colon + 1));
+                file = where.substring(0, colon);
+            } catch (NumberFormatException e) {
+                line = -1;
+            }
+        }
+        if (file.equals("Unknown Source")) {
+            file = null;
+        } else if (file.equals("Native Method")) {
+            file = null;
+            line = -2;
+        }
+        return new StackTraceElement(place.substring(0, dot), place.substring(dot + 1, open), file, line);
     }
 }

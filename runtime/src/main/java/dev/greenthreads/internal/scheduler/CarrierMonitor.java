@@ -222,6 +222,8 @@ final class CarrierMonitor implements Runnable {
             return;
         }
         spares.hand(to, c);
+        c.blockedDetections++;
+        FlightEvents.carrierBlocked(dispatcher, from);
         handOffs++; // only the monitor writes it
     }
 

@@ -74,6 +74,11 @@ final class Core {
     volatile GreenStrand lifo;
     /** Dispatches so far; a thief reads it to tell a carrier that is stuck in one slice. */
     private long dispatches;
+    /**
+     * Counters for the scoreboard ({@link Scoreboard}), each written only by one thread (the
+     * core's carrier; {@code blockedDetections} by the monitor) as a plain field, read racily.
+     */
+    long steals, parks, polls, blockedDetections;
     /** ACTIVE, IDLE or NOTIFIED. */
     volatile int parkState;
     /** Owner-only bookkeeping. */

@@ -149,6 +149,11 @@ public abstract class Dispatcher {
         return 0;
     }
 
+    /** The cores of a work-stealing dispatcher, whose counters the scoreboard reads; none for the deterministic one. */
+    Core[] cores() {
+        return new Core[0];
+    }
+
     /** Every kernel thread {@link #close()} joins once the carriers are stopped. */
     Iterable<? extends Thread> kernelThreads() {
         return List.of(carriers);
@@ -209,6 +214,16 @@ public abstract class Dispatcher {
     final void terminated(GreenStrand t) {
         greenThreads.remove(t);
         release();
+    }
+
+    /** Snapshot of the green threads started and not yet ended. */
+    public final List<GreenStrand> liveGreenThreads() {
+        return new java.util.ArrayList<>(greenThreads);
+    }
+
+    /** The live green threads, for a walk that tolerates concurrent starts and ends (a dump of many). */
+    final Iterable<GreenStrand> greenThreads() {
+        return greenThreads;
     }
 
     /** Green threads started and not yet ended. */

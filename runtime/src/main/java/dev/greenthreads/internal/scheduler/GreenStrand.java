@@ -72,6 +72,13 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     /** The pending park's deadline, if {@link #timed}: written by the thread before it suspends, read by its runner. */
     boolean timed;
     long deadline;
+    /**
+     * {@link System#nanoTime()} when it last parked: how long a parked thread has waited, for
+     * dumps and the park event. Written by the thread before it suspends; read racily by others.
+     */
+    long parkedAt;
+    /** The flight recorder's park event of the pending park, if it records them; the thread's own, like parkedAt. */
+    private Object parkEvent;
     /** Position in the dispatcher's timer heap, -1 if none; guarded by the dispatcher's timer lock. */
     private int heapIndex = -1;
 
@@ -153,6 +160,9 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             state = NEW;
             throw e;
         }
+        if (FlightEvents.threadStartEnabled()) {
+            FlightEvents.threadStarted(this);
+        }
     }
 
     /** One of the run states above; a snapshot that may be stale as soon as it is returned. */
@@ -191,6 +201,9 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         }
         result = value;
         outcome = how;
+        if (FlightEvents.threadEndEnabled()) {
+            FlightEvents.threadEnded(this, how == ENDED_NORMALLY ? "returned" : how == ENDED_FAILED ? "failed" : "cancelled");
+        }
         state = TERMINATED;
         wakeJoiners();
         if (how == ENDED_FAILED && setFlag(FAILED)) {
@@ -316,6 +329,10 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         this.timed = timed;
         this.deadline = deadline;
         timedOut = false;
+        parkedAt = System.nanoTime();
+        if (FlightEvents.parkEnabled()) {
+            parkEvent = FlightEvents.parkBegins();
+        }
         state = PARKING;
         FrameStack.suspend();
         permit = 0; // consumed by the wake-up that resumed us (or stale)
@@ -431,6 +448,10 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             STATE.setRelease(this, READY); // published to the next runner by the queue
             dispatcher.yielded(this, carrier);
         } else if (s == PARKING) {
+            Core c = carrier.core;
+            if (c != null) {
+                c.parks++;
+            }
             if (timed) {
                 dispatcher.addTimer(this);
             }
@@ -447,6 +468,11 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     /** Runner, before resuming: drops the timer of a park that ended some other way. */
     void beforeResume() {
+        Object park = parkEvent;
+        if (park != null) {
+            parkEvent = null;
+            FlightEvents.parkEnded(park, this); // before the state says RUNNING: its frames are a parked thread's still
+        }
         STATE.setRelease(this, RUNNING);
         if (timed) {
             timed = false;

@@ -304,6 +304,9 @@ final class IdleCarriers {
         if (poller != null && POLLING.compareAndSet(this, (Core) null, c)) {
             boolean missed = wokenMeanwhile(c, timed);
             boolean polled = !missed && poller.poll(timed, c.timedWaitDeadline);
+            if (polled) {
+                c.polls++;
+            }
             polling = null;
             if (polled && work.available()) {
                 leaveIdle(c);

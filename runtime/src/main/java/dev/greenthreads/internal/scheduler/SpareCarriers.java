@@ -83,6 +83,7 @@ final class SpareCarriers {
             c.core = core;
             added++; // only the monitor writes it
             c.start();
+            FlightEvents.compensatingCarrierStarted(dispatcher, c, threads());
         } else {
             c.handoff = core;
             LockSupport.unpark(c);
@@ -115,6 +116,7 @@ final class SpareCarriers {
                         alive.remove(me);
                         if (!dispatcher.stopped) {
                             retired++;
+                            FlightEvents.compensatingCarrierRetired(dispatcher, me);
                         }
                         return null;
                     }

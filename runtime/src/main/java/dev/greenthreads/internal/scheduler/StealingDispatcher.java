@@ -256,6 +256,7 @@ final class StealingDispatcher extends Dispatcher {
                 // locally would overflow the oldest half of the queue into the global queue, read
                 // one thread per tick while the newest ran first, starving some threads for long.
                 carrier.polling = true;
+                c.polls++;
                 try {
                     poller.pollNow();
                 } finally {
@@ -302,6 +303,7 @@ final class StealingDispatcher extends Dispatcher {
         for (int round = 0; ; round++) {
             GreenStrand t = stealRound(c, round >= 2);
             if (t != null) {
+                c.steals++;
                 return t;
             }
             if (global.size() > 0 && (t = global.pollBatch(c.queue, batchSize())) != null) {
@@ -449,6 +451,11 @@ final class StealingDispatcher extends Dispatcher {
     @Override
     public long carriersRetired() {
         return spares.retired();
+    }
+
+    @Override
+    Core[] cores() {
+        return cores;
     }
 
     // ------------------------------------------------------------------------------------

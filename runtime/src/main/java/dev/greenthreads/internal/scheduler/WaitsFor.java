@@ -103,7 +103,9 @@ public abstract class WaitsFor {
         gatherSites(edges);
         StackTraceElement mine = callerSite();
         end();
-        throw new GreenDeadlockException(message(edges, holders, mine, remedy));
+        String message = message(edges, holders, mine, remedy);
+        FlightEvents.deadlockRefused(waiter, message);
+        throw new GreenDeadlockException(message);
     }
 
     /** The waiter's park returned: notes its site if a closer asked for it. Cheap when not. */
