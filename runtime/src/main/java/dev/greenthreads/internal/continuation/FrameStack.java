@@ -406,11 +406,6 @@ public final class FrameStack {
         }
     }
 
-    /** Whether a call is pinned now: a suspension here would be refused. */
-    public boolean pinned() {
-        return pinDepth > 0;
-    }
-
     public void unpin() {
         if (owner == null) {
             return;

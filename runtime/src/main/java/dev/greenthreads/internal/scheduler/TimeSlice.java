@@ -106,7 +106,7 @@ public final class TimeSlice {
             return;
         }
         GreenStrand g = GreenStrand.current();
-        if (g == null || FrameStack.current().pinned() || !unwindsToRunner()) {
+        if (g == null || FrameStack.current().pinnedAt() != null || !unwindsToRunner()) {
             return;
         }
         c.countSliceExpiration();
