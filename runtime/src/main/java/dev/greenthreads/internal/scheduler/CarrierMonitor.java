@@ -80,7 +80,7 @@ final class CarrierMonitor implements Runnable {
         this.dispatches = new long[cores.length];
         this.since = new long[cores.length];
         this.nextLook = new long[cores.length];
-        this.thread = new Thread(this, dispatcher.name() + "-monitor");
+        this.thread = new Thread(null, this, dispatcher.name() + "-monitor", 0, false);
         thread.setDaemon(true);
     }
 
