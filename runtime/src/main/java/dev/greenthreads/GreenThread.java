@@ -52,6 +52,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread an interrupt is the cancellation request: the cancellation points throw
  * {@link GreenCancelledException} when the thread is interrupted, and leave it interrupted.
  *
+ * <h2>The JDK's per-thread state</h2>
+ *
+ * {@link Thread#currentThread()} in a green thread is its carrier, the kernel thread running it
+ * now. {@code ThreadLocal} and {@code InheritableThreadLocal} values and the interrupt status
+ * are the green thread's own nevertheless: a green thread starts with a copy of its creator's
+ * inheritable values, and whatever it sets follows it from carrier to carrier. In rewritten code
+ * {@code LockSupport.park} parks only the green thread, and {@link #unpark()} wakes it. Creating a
+ * green thread fails with {@link IllegalStateException} if the runtime cannot reach the
+ * {@code Thread} fields that hold thread-locals (no agent and no
+ * {@code --add-opens java.base/java.lang=ALL-UNNAMED}). The README's "JDK calls in green
+ * threads" has the whole list.
+ *
  * <h2>Suspendable code</h2>
  *
  * Every method between the body and a call that parks must be {@link Suspendable} (the body of

@@ -138,6 +138,19 @@ class ThreadLocalsTest {
     }
 
     @Test
+    void aBlockingCallSeesItsPoolThreadsValuesNotTheGreenThreads() {
+        Lineage lineage = new Lineage();
+        List<String> seen = GreenThread.start(() -> {
+            lineage.set("green");
+            String first = GreenThread.runBlocking(lineage::get);
+            lineage.set("green again");
+            return java.util.Arrays.asList(first, GreenThread.runBlocking(lineage::get), lineage.get());
+        }).join();
+        assertEquals(java.util.Arrays.asList(null, null, "green again"), seen,
+                "a pool thread started by a green thread inherits nothing from it");
+    }
+
+    @Test
     void aGreenThreadCreatedWhereNothingIsInheritableStartsWithNone() {
         Lineage lineage = new Lineage();
         assertNull(GreenThread.start(lineage::get).join());

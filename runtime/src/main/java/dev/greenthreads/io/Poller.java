@@ -115,7 +115,7 @@ final class Poller implements Dispatcher.IdlePoller {
 
     private Poller(Selector selector) {
         this.selector = selector;
-        this.thread = new Thread(this::run, THREAD_NAME);
+        this.thread = new Thread(null, this::run, THREAD_NAME, 0, false); // inherits no values of the thread that happened to start it
         thread.setDaemon(true);
     }
 

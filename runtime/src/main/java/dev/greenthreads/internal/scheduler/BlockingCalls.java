@@ -139,7 +139,7 @@ public final class BlockingCalls {
         AtomicInteger count = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), body -> {
-                    Thread t = new Thread(body, "greenthreads-blocking-" + count.incrementAndGet());
+                    Thread t = new Thread(null, body, "greenthreads-blocking-" + count.incrementAndGet(), 0, false); // inherits no values of the green thread that happened to start it
                     t.setDaemon(true);
                     return t;
                 });

@@ -104,7 +104,7 @@ final class CarrierMonitor implements Runnable {
         this.expiredAt = new long[cores.length];
         this.sliceNanos = sliceNanos;
         this.busyTick = sliceNanos > 0 ? Math.min(BUSY_TICK_NANOS, Math.max(sliceNanos / 2, MIN_TICK_NANOS)) : BUSY_TICK_NANOS;
-        this.thread = new Thread(this, dispatcher.name() + "-monitor");
+        this.thread = new Thread(null, this, dispatcher.name() + "-monitor", 0, false);
         thread.setDaemon(true);
     }
 

@@ -17,7 +17,8 @@ import java.lang.invoke.VarHandle;
  * {@code InheritableThreadLocal.childValue} by the JDK's own copy.
  *
  * <p>A switch between threads that never touched a thread-local reads four fields and writes
- * none: the maps are swapped only when one side has one. Code that is not rewritten sees the
+ * none: the maps are swapped only when one side has one ({@code YieldBenchmark.green} and
+ * {@code MutexCondPingPongBenchmark.green} show no difference). Code that is not rewritten sees the
  * same maps (they follow the {@code Thread}, not the code), so a library's per-thread state,
  * the JDK's included, is per green thread too; green sockets keep NIO's buffer cache on the
  * carrier ({@link #beforeCarrierCall}). Once a carrier has a map of its own, every switch on it
