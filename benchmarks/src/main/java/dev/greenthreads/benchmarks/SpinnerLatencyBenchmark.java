@@ -31,7 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code greenSlices}, the default 10 ms) the spinners yield at their loop's check once the
  * ticker is due, and a tick costs up to a slice; without them ({@code greenNoSlices}) and with
  * virtual threads, whose scheduler does not preempt either, a tick waits for a chunk to end;
- * platform threads are time-sliced by the kernel.
+ * platform threads are time-sliced by the kernel. A virtual ticker woken from its sleep may
+ * wait for as long as the spinners run (the spinners' yields let each other run first): so that
+ * an operation ends, every spinner stops after {@value #SPIN_LIMIT_MILLIS} ms.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -43,6 +45,7 @@ public class SpinnerLatencyBenchmark {
     static final int TICKS = 5;
     static final long CHUNK_MILLIS = 50;
     static final int SPINNERS = GreenScheduler.CARRIERS;
+    static final long SPIN_LIMIT_MILLIS = 1000;
 
     /** A scheduler with the default time slice. */
     @State(Scope.Benchmark)
@@ -98,7 +101,8 @@ public class SpinnerLatencyBenchmark {
             List<GreenThread<Void>> spinners = new ArrayList<>();
             for (int i = 0; i < SPINNERS; i++) {
                 spinners.add(GreenThread.start(() -> {
-                    while (!done.get()) {
+                    long stop = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SPIN_LIMIT_MILLIS);
+                    while (!done.get() && System.nanoTime() - stop < 0) {
                         spinChunk(done);
                         GreenThread.yield();
                     }
@@ -128,7 +132,8 @@ public class SpinnerLatencyBenchmark {
             List<Thread> spinners = new ArrayList<>();
             for (int i = 0; i < SPINNERS; i++) {
                 spinners.add(VirtualThreads.start(() -> {
-                    while (!done.get()) {
+                    long stop = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SPIN_LIMIT_MILLIS);
+                    while (!done.get() && System.nanoTime() - stop < 0) {
                         spinPlain(done);
                         Thread.yield();
                     }
@@ -157,7 +162,8 @@ public class SpinnerLatencyBenchmark {
         List<Thread> spinners = new ArrayList<>();
         for (int i = 0; i < SPINNERS; i++) {
             Thread t = new Thread(() -> {
-                while (!done.get()) {
+                long stop = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SPIN_LIMIT_MILLIS);
+                while (!done.get() && System.nanoTime() - stop < 0) {
                     spinPlain(done);
                     Thread.yield();
                 }

@@ -10,8 +10,8 @@ import java.util.Set;
 /**
  * Time slices (Go's {@code preemptone} and its checks): a green thread that has run past its
  * scheduler's time slice while others wait yields at its next <em>check</em>. The agent puts a
- * check at every loop header of the methods it makes resumable (unless its option
- * {@code preempt=false}):
+ * check at every loop header of the methods it makes resumable, counted loops aside (unless its
+ * option {@code preempt=false}; the agent's {@code TimeSliceChecks} says which loops and why):
  *
  * <pre>
  *   if (TimeSlice.expired != 0) TimeSlice.yieldIfExpired();   // a suspendable call site
