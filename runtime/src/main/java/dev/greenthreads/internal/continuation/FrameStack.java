@@ -367,15 +367,16 @@ public final class FrameStack {
         String what = "a green thread " + (resuming ? "resumed through " : "suspended in " + suspendedIn
                 + " and the suspension passed through ") + shown + ", called at " + site;
         if (isJdk(shown.substring(0, shown.lastIndexOf('.')))) {
-            return new IllegalStateException(what + ", which is JDK code. The agent never rewrites the JDK (it is loaded"
-                    + " before any agent), so a call of a JDK method is never a place where a green thread can suspend, even"
-                    + " when the call reaches suspendable code such as a lambda or a rewritten implementation of a JDK"
-                    + " interface. Call the suspendable code directly instead of through " + shown
-                    + " (a plain loop instead of forEach, a stream or an Iterator's lazy view)");
+            return new IllegalStateException(what + ", which is JDK code\n"
+                    + "Call the suspendable code directly instead of through " + shown + " (a plain loop instead of"
+                    + " forEach, a stream or an Iterator's lazy view; a lambda passed to the JDK pins instead)\n"
+                    + "The agent never rewrites the JDK (it is loaded before any agent), so a call of a JDK method is never"
+                    + " a place where a green thread can suspend, even when the call reaches suspendable code such as a"
+                    + " method reference or a rewritten implementation of a JDK interface");
         }
-        return new IllegalStateException(what + ", which is not suspendable and so was not rewritten"
-                + (reason != null ? " (" + reason + ")" : "") + ". Mark " + shown
-                + " @Suspendable (or name its package with the agent option include=...)");
+        return new IllegalStateException(what + ", which is not suspendable\n"
+                + "Mark " + shown + " @Suspendable (or name its package with the agent option include=...)\n"
+                + shown + " was not rewritten" + (reason != null ? ": " + reason : ""));
     }
 
     /** Whether a class is the JDK's: the platform class loader, which sees no application class, finds it. */
@@ -461,10 +462,10 @@ public final class FrameStack {
         abandonUnwind();
         return new IllegalStateException("a green thread suspended in " + suspendedIn
                 + " and the suspension passed through a method that was not rewritten: "
-                + site + " calling " + target.replace('/', '.') + " expected a frame of " + display(callee) + ". "
-                + (reason != null ? "The agent refused to rewrite it: " + reason + ". " : "")
+                + site + " calling " + target.replace('/', '.') + " expected a frame of " + display(callee) + "\n"
                 + "Mark that method @Suspendable (and every method between it and the suspension), or name its package"
-                + " with the agent option include=...");
+                + " with the agent option include=..."
+                + (reason != null ? "\nThe agent refused to rewrite it: " + reason : ""));
     }
 
     /**
@@ -484,12 +485,13 @@ public final class FrameStack {
         String outermost = saved.isEmpty() ? "FrameStack.suspend()" : display(saved.get(0));
         return new IllegalStateException("a green thread suspended in " + suspendedIn(saved)
                 + ", and the unwinding saved the frames up to " + outermost + " but no further: the method that called "
-                + outermost + " was not rewritten, so it returned as if the call had ended (or an exception was thrown"
-                + " over the unwinding), and the thread went on running until it called " + display(self)
+                + outermost + " was not rewritten"
                 + (nearest != null ? " (the nearest caller of " + display(self) + " that was not rewritten is " + nearest + ")" : "")
-                + ". Mark the caller of " + outermost + " @Suspendable (or name its package with the agent option include=...);"
-                + " a lambda passed to a method that is not rewritten, such as List.forEach or JUnit's assertThrows,"
-                + " cannot suspend: call it from a plain loop, or outside such a method");
+                + "\nMark the caller of " + outermost + " @Suspendable (or name its package with the agent option include=...);"
+                + " a lambda passed to a method that is not rewritten, such as JUnit's assertThrows, or a method reference"
+                + " passed to List.forEach, cannot suspend: call it from a plain loop, or outside such a method\n"
+                + "The caller returned as if the call had ended (or an exception was thrown over the unwinding), and the"
+                + " thread went on running until it called " + display(self));
     }
 
     /** "name(desc)" of the frames the unwinding in progress saved, outermost first. */

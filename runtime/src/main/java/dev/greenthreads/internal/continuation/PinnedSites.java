@@ -15,6 +15,9 @@ import java.util.stream.Collectors;
  * instead. The property is read at each pinned suspension, a path that blocks anyway, so that
  * a test can turn strictness on and off.
  *
+ * <p>Messages, the refusal's and the report's, say what and where on their first line, the
+ * remedy on the second, then why.
+ *
  * <p>A site is the agent's name for the pinned call ("a synchronized block at
  * com.example.Cache.get(Cache.java:42)"): one string per call site, so reporting once per site
  * keeps a set bounded by the size of the code.
@@ -24,8 +27,8 @@ public final class PinnedSites {
     /** The logger's name, for an application that wants the reports elsewhere or silenced. */
     public static final String LOGGER = "dev.greenthreads.pinned";
 
-    private static final String CANNOT_UNWIND = "the JVM holds a monitor, an object under construction or a frame of"
-            + " JDK code there, none of which can be unwound";
+    private static final String CANNOT_UNWIND = "There the JVM holds a monitor, an object under construction or a frame"
+            + " of JDK code, none of which can be unwound";
     private static final String REMEDY = "Move the suspending call out of it (use dev.greenthreads.sync.Mutex instead of"
             + " synchronized, a factory method instead of a constructor, a plain loop instead of forEach, a stream or"
             + " computeIfAbsent)";
@@ -47,21 +50,21 @@ public final class PinnedSites {
     public static void pinning(String site, String thread) {
         if (refused()) {
             throw new IllegalStateException("a green thread cannot suspend inside " + site + ": it would pin its carrier"
-                    + " there (" + CANNOT_UNWIND + "), and the option pinned=fail refuses that. " + REMEDY
-                    + ", or run without pinned=fail to let it block its carrier");
+                    + " there, and the option pinned=fail refuses that\n" + REMEDY + ", or run without pinned=fail to let"
+                    + " it block its carrier\n" + CANNOT_UNWIND);
         }
         if (REPORTED.add(site)) {
             System.getLogger(LOGGER).log(System.Logger.Level.WARNING, "green thread \"" + thread + "\" pinned its carrier"
-                    + " inside " + site + ": " + CANNOT_UNWIND + ", so the green thread blocks its carrier thread until it"
-                    + " is woken, and the scheduler runs the others on other carriers. " + REMEDY + ". Reported once for"
+                    + " inside " + site + "\n" + REMEDY + "\n" + CANNOT_UNWIND + ", so the green thread blocks its carrier"
+                    + " thread until it is woken, and the scheduler runs the others on other carriers. Reported once for"
                     + " this place; the agent option pinned=fail makes it an error. Stack:" + stack());
         }
     }
 
     /** The refusal of the bare primitive, {@link FrameStack#suspend()} under a pin: there is nothing to block on. */
     static IllegalStateException refusal(String site) {
-        return new IllegalStateException("a green thread cannot suspend inside " + site + ": " + CANNOT_UNWIND + ". "
-                + REMEDY);
+        return new IllegalStateException("a green thread cannot suspend inside " + site + "\n" + REMEDY + "\n"
+                + CANNOT_UNWIND);
     }
 
     /** The stack of the pinned green thread, from the suspending call out, without the runtime's frames. */
