@@ -4,7 +4,6 @@ import dev.greenthreads.internal.events.CarrierBlockedEvent;
 import dev.greenthreads.internal.events.CompensatingCarrierRetiredEvent;
 import dev.greenthreads.internal.events.CompensatingCarrierStartedEvent;
 import dev.greenthreads.internal.events.DeadlockEvent;
-import dev.greenthreads.internal.events.EventSwitches;
 import dev.greenthreads.internal.events.ParkEvent;
 import dev.greenthreads.internal.events.ThreadEndEvent;
 import dev.greenthreads.internal.events.ThreadStartEvent;
@@ -12,9 +11,12 @@ import java.util.List;
 
 /**
  * Where the scheduler emits its flight-recorder events ({@code dev.greenthreads.internal.events}).
- * The frequent ones (start, end, park) are guarded at their call sites by one read of
- * {@link EventSwitches}; the rare ones (a blocked carrier, a compensating carrier, a refused
- * deadlock) ask their event.
+ *
+ * <p>The frequent ones (start, end, park) are guarded at their call sites by asking a fresh
+ * event whether it is enabled: the event never escapes that check, so the compiler removes its
+ * allocation and what remains is the read of the event class's handler, the same that JFR's
+ * own {@code shouldCommit} does. A flag of our own, refreshed by a {@code FlightRecorderListener},
+ * would be no cheaper and could lag behind a recording that starts.
  */
 final class FlightEvents {
 
@@ -25,15 +27,15 @@ final class FlightEvents {
     }
 
     static boolean threadStartEnabled() {
-        return EventSwitches.threadStart;
+        return new ThreadStartEvent().isEnabled();
     }
 
     static boolean threadEndEnabled() {
-        return EventSwitches.threadEnd;
+        return new ThreadEndEvent().isEnabled();
     }
 
     static boolean parkEnabled() {
-        return EventSwitches.park;
+        return new ParkEvent().isEnabled();
     }
 
     static void threadStarted(GreenStrand t) {
