@@ -1,6 +1,7 @@
 package dev.greenthreads;
 
 import dev.greenthreads.internal.scheduler.Dispatcher;
+import dev.greenthreads.internal.scheduler.ExploringDispatcher;
 import dev.greenthreads.internal.scheduler.FailureSink;
 import dev.greenthreads.internal.scheduler.GreenStrand;
 import java.io.PrintWriter;
@@ -70,6 +71,16 @@ public final class Scheduler implements AutoCloseable {
 
     private final Dispatcher dispatcher;
     private final boolean shared;
+
+    static {
+        ExploringDispatcher.schedulers(Scheduler::new);
+    }
+
+    /** The scheduler of an interleaving exploration (see {@code dev.greenthreads.explore}). */
+    private Scheduler(Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+        this.shared = false;
+    }
 
     private Scheduler(String name, int carriers, int maxCarriers, Duration spareIdleTimeout, Long seed,
             UncaughtExceptionHandler handler, boolean shared) {

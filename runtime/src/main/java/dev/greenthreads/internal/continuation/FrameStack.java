@@ -79,6 +79,11 @@ public final class FrameStack {
         return owner;
     }
 
+    /** Whether the running code is inside a pinned region, where {@link #suspend()} is refused. */
+    public boolean pinned() {
+        return pinDepth > 0;
+    }
+
     /** The stack of the green thread running on the current kernel thread, or {@link #NONE}. */
     public static FrameStack current() {
         Thread t = Thread.currentThread();
