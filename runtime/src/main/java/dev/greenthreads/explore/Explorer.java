@@ -58,12 +58,14 @@ public final class Explorer {
         String replay = replayLine(options.strategy(), options.depth(), found.strategyState, options.seed(),
                 found.failedSchedule, fields, options.maxSteps());
         Outcome again = record(replay, body);
-        String trace = again.failedSchedule != 0 ? again.trace
-                : "(no trace: the schedule did not fail again when it was re-run to record it, so the body does"
+        String trace = again.failedSchedule != 0
+                ? header(again.errorText, found.deadlock, found.failedSchedule, replay) + again.trace
+                : header(found.error.toString(), found.deadlock, found.failedSchedule, replay)
+                        + "(no trace: the schedule did not fail again when it was re-run to record it, so the body does"
                         + " something the explorer does not control: real time, a platform thread, state kept from"
                         + " one run to the next)\n";
         return new ExploreResult(found.schedulesRun, new Failure(found.error, found.deadlock, found.failedSchedule,
-                replay, header(found.error, found.deadlock, found.failedSchedule, replay) + trace));
+                replay, trace));
     }
 
     /**
@@ -80,7 +82,7 @@ public final class Explorer {
             return new ExploreResult(o.schedulesRun, null);
         }
         return new ExploreResult(o.schedulesRun, new Failure(o.error, o.deadlock, o.failedSchedule, replayLine.trim(),
-                header(o.error, o.deadlock, o.failedSchedule, replayLine.trim()) + o.trace));
+                header(o.errorText, o.deadlock, o.failedSchedule, replayLine.trim()) + o.trace));
     }
 
     private static Outcome record(String replayLine, SuspendableRunnable body) {
@@ -149,7 +151,7 @@ public final class Explorer {
                 .append(fields ? "SYNC,SHARED_FIELDS" : "SYNC").append(" maxSteps=").append(maxSteps).toString();
     }
 
-    private static String header(Throwable error, boolean deadlock, int schedule, String replay) {
+    private static String header(String error, boolean deadlock, int schedule, String replay) {
         return (deadlock ? "Deadlock" : "Failure") + " in schedule " + schedule + ": " + error + "\n"
                 + "Replay it with Explorer.replay(\"" + replay + "\", body)\n";
     }

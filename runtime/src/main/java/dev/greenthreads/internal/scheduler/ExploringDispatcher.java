@@ -97,6 +97,8 @@ public final class ExploringDispatcher extends Dispatcher {
         public int steps;
         /** The trace, if the plan recorded. */
         public String trace;
+        /** The failure's {@code toString()} in the trace's names, if the plan recorded. */
+        public String errorText;
     }
 
     /**
@@ -167,6 +169,7 @@ public final class ExploringDispatcher extends Dispatcher {
     private boolean deadlock;
     private long outsideWaitStart;
     private ExplorationTrace trace;
+    private final Map<Object, String> lockNames = new IdentityHashMap<>();
 
     private final TimerHeap<GreenStrand> timers = new TimerHeap<>();
     /** Written under lock by the carrier; read by its green threads. */
@@ -422,6 +425,7 @@ public final class ExploringDispatcher extends Dispatcher {
         clock = 0;
         stateAtStart = strategy.state();
         trace = plan.record ? new ExplorationTrace() : null;
+        lockNames.clear();
         strategy.begin(new SplittableRandom(scheduleSeed(plan.seed, schedule)));
         try {
             startRoot.run();
@@ -440,6 +444,10 @@ public final class ExploringDispatcher extends Dispatcher {
     }
 
     private void endSchedule() {
+        if (failure != null && trace != null) {
+            outcome.trace = scheduleNames(trace.render());
+            outcome.errorText = scheduleNames(failure.toString());
+        }
         running = false;
         strategy.ended(steps);
         outcome.schedulesRun++;
@@ -461,11 +469,24 @@ public final class ExploringDispatcher extends Dispatcher {
             outcome.deadlock = deadlock;
             outcome.strategyState = stateAtStart;
             outcome.steps = steps;
-            if (trace != null) {
-                outcome.trace = trace.render();
-            }
         }
         threadCount = 0;
+    }
+
+    /**
+     * {@code text} with the names the trace uses: a green thread's slot name for its global
+     * {@code "green-<id>"}, a lock's schedule number for its identity hash, so that every replay
+     * of a schedule reports the same text.
+     */
+    private String scheduleNames(String text) {
+        for (int s = 0; s < threadCount; s++) {
+            GreenStrand t = threads[s];
+            text = text.replace("\"green-" + t.id() + "\"", "\"" + displayName(t, s) + "\"");
+        }
+        for (Map.Entry<Object, String> lock : lockNames.entrySet()) {
+            text = text.replace(WaitsFor.name(lock.getKey()), lock.getValue());
+        }
+        return text;
     }
 
     private void finish() {
@@ -626,7 +647,7 @@ public final class ExploringDispatcher extends Dispatcher {
         return trace != null;
     }
 
-    /** For the trace: a thread or lock as the trace names it. */
+    /** For the trace: a thread or lock as the trace names it; a lock is numbered in the order the schedule first used it. */
     String describe(Object on) {
         if (on instanceof GreenStrand) {
             Integer slot = slots.get(on);
@@ -634,7 +655,10 @@ public final class ExploringDispatcher extends Dispatcher {
                 return displayName((GreenStrand) on, slot);
             }
         }
-        return on == null ? "" : WaitsFor.name(on);
+        if (on == null) {
+            return "";
+        }
+        return lockNames.computeIfAbsent(on, o -> o.getClass().getSimpleName() + "#" + (lockNames.size() + 1));
     }
 
     Integer slotOf(Object handleStrand) {
