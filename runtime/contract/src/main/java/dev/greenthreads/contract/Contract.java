@@ -19,6 +19,11 @@ public final class Contract {
     public static final String SUSPENDABLE = "dev/greenthreads/Suspendable";
     public static final String SUSPENDABLE_DESC = "L" + SUSPENDABLE + ";";
 
+    /** A test method run under the interleaving explorer: suspendable as if marked {@code @Suspendable}. */
+    @RuntimeType
+    public static final String EXPLORE_INTERLEAVINGS = "dev/greenthreads/explore/ExploreInterleavings";
+    public static final String EXPLORE_INTERLEAVINGS_DESC = "L" + EXPLORE_INTERLEAVINGS + ";";
+
     /** A functional interface whose single method is suspendable by definition. */
     @RuntimeType
     public static final String SUSPENDABLE_RUNNABLE = "dev/greenthreads/SuspendableRunnable";
