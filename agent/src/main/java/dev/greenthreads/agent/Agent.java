@@ -47,6 +47,9 @@ public final class Agent implements ClassFileTransformer {
             System.setProperty("greenthreads.verify", "false");
         }
         System.setProperty("dev.greenthreads.agent", "active");
+        if (options.fields) {
+            System.setProperty("greenthreads.fields", "true"); // read by the interleaving explorer
+        }
         Agent agent = new Agent(options);
         if (options.trace) {
             Runtime.getRuntime().addShutdownHook(new Thread(agent::reportCost, "greenthreads-agent-cost"));

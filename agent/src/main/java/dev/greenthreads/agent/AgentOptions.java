@@ -19,19 +19,23 @@ final class AgentOptions {
     final boolean trace;
     /** Where to write rewritten classes, or null. */
     final Path dump;
+    /** Insert the interleaving explorer's switch points before shared field and array accesses. */
+    final boolean fields;
     private final List<String> include;
     private final List<String> exclude;
 
-    private AgentOptions(boolean verify, boolean trace, Path dump, List<String> include, List<String> exclude) {
+    private AgentOptions(boolean verify, boolean trace, Path dump, List<String> include, List<String> exclude,
+            boolean fields) {
         this.verify = verify;
         this.trace = trace;
         this.dump = dump;
+        this.fields = fields;
         this.include = include;
         this.exclude = exclude;
     }
 
     static AgentOptions defaults() {
-        return new AgentOptions(true, false, null, List.of(), List.of());
+        return new AgentOptions(true, false, null, List.of(), List.of(), false);
     }
 
     static AgentOptions parse(String text) {
@@ -45,7 +49,7 @@ final class AgentOptions {
      * still apply: the agent's way, as it must never stop the application it instruments.
      */
     static AgentOptions parse(String text, Consumer<IllegalArgumentException> invalid) {
-        boolean verify = true, trace = false;
+        boolean verify = true, trace = false, fields = false;
         Path dump = null;
         List<String> include = new ArrayList<>(), exclude = new ArrayList<>();
         if (text != null) {
@@ -65,16 +69,17 @@ final class AgentOptions {
                         case "dump" -> dump = Paths.get(required(key, value));
                         case "include" -> include.add(notPlatform(pattern(required(key, value)), value));
                         case "exclude" -> exclude.add(pattern(required(key, value)));
+                        case "fields" -> fields = bool(key, value);
                         default -> throw new IllegalArgumentException("unknown greenthreads agent option '" + o
                                 + "'; the options are verify[=false], noverify, trace, dump=DIR, include=PACKAGE.**,"
-                                + " exclude=PACKAGE.**");
+                                + " exclude=PACKAGE.**, fields");
                     }
                 } catch (IllegalArgumentException e) {
                     invalid.accept(e);
                 }
             }
         }
-        return new AgentOptions(verify, trace, dump, List.copyOf(include), List.copyOf(exclude));
+        return new AgentOptions(verify, trace, dump, List.copyOf(include), List.copyOf(exclude), fields);
     }
 
     /**

@@ -185,4 +185,18 @@ public final class Contract {
     @Member(of = "JDK_CALLS", isStatic = true)
     public static final String JDK_CALLS_YIELD = "yield";
     public static final String JDK_CALLS_YIELD_DESC = "()V";
+
+    /**
+     * The interleaving explorer's switch points (agent option {@code fields}): a call of
+     * {@link #INTERLEAVINGS_SHARED_ACCESS} goes before each shared field or array access, and is
+     * a suspendable call site.
+     */
+    @RuntimeType
+    public static final String INTERLEAVINGS = "dev/greenthreads/internal/scheduler/Interleavings";
+    public static final String INTERLEAVINGS_DESC = "L" + INTERLEAVINGS + ";";
+
+    /** Before a read or write of a non-final field or an array element; the argument says which, as in "read Counter.total". */
+    @Member(of = "INTERLEAVINGS", isStatic = true)
+    public static final String INTERLEAVINGS_SHARED_ACCESS = "sharedAccess";
+    public static final String INTERLEAVINGS_SHARED_ACCESS_DESC = "(Ljava/lang/String;)V";
 }
