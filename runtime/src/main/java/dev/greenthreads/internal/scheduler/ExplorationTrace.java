@@ -3,6 +3,7 @@ package dev.greenthreads.internal.scheduler;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -10,20 +11,29 @@ import java.util.stream.Collectors;
  * it (each operation costs a stack walk): every operation of every thread in the order they
  * ran, with the user code's source line, and each thread's stack at its last operation.
  *
- * <p>"User code" is the first frame of a class that is not the runtime's own (not loaded from
- * the runtime's code source) and that has a source line: a lambda's proxy or a JDK frame is
- * passed over.
+ * <p>"User code" is the first frame with a source line of a class that is not the runtime's
+ * own: the runtime's are its packages ({@code dev.greenthreads} and below, but not other
+ * subpackages such as an application's) loaded from the runtime's code source, so that an
+ * application's test in {@code dev.greenthreads.explore}, or a jar that bundles the runtime,
+ * is still user code. A lambda's proxy or a JDK frame is passed over.
  */
 final class ExplorationTrace {
 
     private static final CodeSource RUNTIME = ExplorationTrace.class.getProtectionDomain().getCodeSource();
+    private static final Set<String> RUNTIME_PACKAGES = Set.of("dev.greenthreads", "dev.greenthreads.sync",
+            "dev.greenthreads.io", "dev.greenthreads.explore");
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
     private static final ClassValue<Boolean> USER = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> type) {
+            String name = type.getName();
+            if (name.startsWith("java.") || name.startsWith("jdk.") || name.startsWith("sun.")) {
+                return false;
+            }
             CodeSource s = type.getProtectionDomain().getCodeSource();
-            return s != null && (RUNTIME == null || !s.getLocation().equals(RUNTIME.getLocation()))
-                    && !type.getName().startsWith("java.") && !type.getName().startsWith("jdk.");
+            boolean fromRuntime = s != null && RUNTIME != null && s.getLocation().equals(RUNTIME.getLocation());
+            String pkg = type.getPackageName();
+            return !(fromRuntime && (RUNTIME_PACKAGES.contains(pkg) || pkg.startsWith("dev.greenthreads.internal.")));
         }
     };
 

@@ -57,10 +57,10 @@ public final class Interleavings {
         ExploringDispatcher d = dispatcher();
         if (d != null) {
             GreenStrand me = GreenStrand.current();
-            if (d.records()) {
+            d.switchPoint(me);
+            if (d.records()) { // after the switch: the trace lists operations in the order they happen
                 d.record(me, on == null ? op : op + " " + d.describe(on));
             }
-            d.switchPoint(me);
         }
     }
 
@@ -100,10 +100,10 @@ public final class Interleavings {
         ExploringDispatcher d = dispatcher();
         if (d != null && d.sharedFields()) {
             GreenStrand me = GreenStrand.current();
+            d.switchPoint(me);
             if (d.records()) {
                 d.record(me, what);
             }
-            d.switchPoint(me);
         }
     }
 
