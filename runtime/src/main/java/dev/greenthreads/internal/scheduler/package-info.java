@@ -46,6 +46,12 @@
  *       before a contended wait parks, to refuse a wait that would close a deadlock cycle.</li>
  *   <li><b>Spin lock</b> ({@link dev.greenthreads.internal.sync.SpinLock}): guards every
  *       waiter list; a strand is the spin lock of its joiners.</li>
+ *   <li><b>Exploring dispatcher</b>
+ *       ({@link dev.greenthreads.internal.scheduler.ExploringDispatcher}): the interleaving
+ *       explorer's engine, one carrier that runs schedule after schedule of one body; at each
+ *       <b>switch point</b> ({@link dev.greenthreads.internal.scheduler.Interleavings}, called
+ *       from the thread, {@code sync} and {@code io} operations) a
+ *       {@link dev.greenthreads.internal.scheduler.ScheduleStrategy} picks who runs next.</li>
  *   <li><b>Blocking call</b> ({@link dev.greenthreads.internal.scheduler.BlockingCalls}): a
  *       call with no green form, run on a bounded pool of platform threads while its green
  *       thread parks ({@code GreenThread.runBlocking}).</li>
