@@ -3,6 +3,7 @@ package dev.greenthreads.explore;
 import dev.greenthreads.GreenThread;
 import dev.greenthreads.Scheduler;
 import dev.greenthreads.SuspendableRunnable;
+import dev.greenthreads.internal.scheduler.ExhaustiveChoices;
 import dev.greenthreads.internal.scheduler.ExploringDispatcher;
 import dev.greenthreads.internal.scheduler.ExploringDispatcher.Outcome;
 import dev.greenthreads.internal.scheduler.ExploringDispatcher.Plan;
@@ -71,6 +72,8 @@ public final class Explorer {
     /**
      * Runs the one schedule that {@code replayLine} (a {@link Failure#replay()}) names, with the
      * same body, and reports it as {@link #explore} would: the same failure, with its trace.
+     * Its {@code schedulesRun()} is 1, the schedule replayed (an {@link Strategy#EXHAUSTIVE}
+     * replay first runs the schedules before it again, as its order requires).
      *
      * @throws IllegalArgumentException if the line is not a replay line; the message says which part
      */
@@ -79,9 +82,9 @@ public final class Explorer {
         Objects.requireNonNull(body, "body");
         Outcome o = record(replayLine, body);
         if (o.failedSchedule == 0) {
-            return new ExploreResult(o.schedulesRun, null);
+            return new ExploreResult(1, null);
         }
-        return new ExploreResult(o.schedulesRun, new Failure(o.error, o.deadlock, o.failedSchedule, replayLine.trim(),
+        return new ExploreResult(1, new Failure(o.error, o.deadlock, o.failedSchedule, replayLine.trim(),
                 header(o.errorText, o.deadlock, o.failedSchedule, replayLine.trim()) + o.trace));
     }
 
@@ -109,8 +112,10 @@ public final class Explorer {
             throw new IllegalArgumentException("replay line \"" + replayLine + "\": schedule must be at least 1");
         }
         checkCanExplore(fields);
-        return ExploringDispatcher.explore(new Plan(strategy, seed, (int) schedule, 1, maxSteps, fields, true),
-                root(body), Scheduler.class);
+        // An exhaustive schedule depends on the ones before it: run them again, record the last.
+        Plan plan = kind == Strategy.EXHAUSTIVE ? new Plan(strategy, seed, 1, (int) schedule, maxSteps, fields, true)
+                : new Plan(strategy, seed, (int) schedule, 1, maxSteps, fields, true);
+        return ExploringDispatcher.explore(plan, root(body), Scheduler.class);
     }
 
     private static void checkCanExplore(boolean fields) {
@@ -134,6 +139,7 @@ public final class Explorer {
         switch (kind) {
             case RANDOM: return new RandomChoices();
             case PCT: return new PriorityChanges(depth);
+            case EXHAUSTIVE: return new ExhaustiveChoices();
             default: throw new IllegalArgumentException("unknown strategy " + kind);
         }
     }

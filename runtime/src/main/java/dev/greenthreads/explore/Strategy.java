@@ -21,5 +21,14 @@ public enum Strategy {
      * at least {@code 1 / (n * k^(d-1))}. Depth 1 finds order violations, 2 atomicity
      * violations, lost updates and ABBA deadlocks; 3 is the usual default.
      */
-    PCT
+    PCT,
+
+    /**
+     * Every schedule in turn, depth first, those with fewest switches first, until the budget or
+     * the schedules run out. If they run out first ({@code schedulesRun() < schedules}), every
+     * interleaving of the program at its switch points was tried: a proof, for tiny programs
+     * (the count grows exponentially with the steps). Draws nothing at random; a replay runs the
+     * schedules before the failing one again.
+     */
+    EXHAUSTIVE
 }

@@ -68,8 +68,8 @@ public final class ExploringDispatcher extends Dispatcher {
 
         /**
          * Schedules {@code first .. first + count - 1} (numbered from 1) of {@code strategy} from
-         * {@code seed}; {@code record}: note every operation for the failure's trace (slow: one
-         * stack walk each).
+         * {@code seed}, fewer if the strategy runs out of them; {@code record}: note every
+         * operation of the last one for the failure's trace (slow: one stack walk each).
          */
         public Plan(ScheduleStrategy strategy, long seed, int first, int count, long maxSteps, boolean sharedFields,
                 boolean record) {
@@ -424,9 +424,13 @@ public final class ExploringDispatcher extends Dispatcher {
         deadlock = false;
         clock = 0;
         stateAtStart = strategy.state();
-        trace = plan.record ? new ExplorationTrace() : null;
+        trace = plan.record && schedule == plan.first + plan.count - 1 ? new ExplorationTrace() : null;
         lockNames.clear();
         strategy.begin(new SplittableRandom(scheduleSeed(plan.seed, schedule)));
+        if (strategy.exhausted()) {
+            running = false;
+            return false;
+        }
         try {
             startRoot.run();
         } catch (RuntimeException | Error e) {

@@ -27,6 +27,11 @@ public abstract class ScheduleStrategy {
      */
     abstract int choose(int[] candidates, int count, int current, int step);
 
+    /** Whether there is no schedule left to try (asked after {@link #begin}); an exhaustive strategy's end. */
+    boolean exhausted() {
+        return false;
+    }
+
     /** The schedule ended after {@code steps} decisions. */
     void ended(int steps) {
     }
