@@ -36,7 +36,7 @@ final class Figures {
                 "uncontended mutex, one thread alone on its lock", "per lock/increment/unlock"),
         SKYNET(SkynetBenchmark.class, "skynet", "Skynet: a 10-ary tree of threads summing their numbers", "per thread"),
         EXPLORE(ExploreBenchmark.class, "explore", "the interleaving explorer: one schedule of 3 threads with 20 switch"
-                + " points each, against one run on platform threads", "per schedule (platform: per run)"),
+                + " points each, against one run on platform threads", "per schedule; platform: per run"),
         REWRITE(RewriteOverheadBenchmark.class, "no-suspend rewrite",
                 "rewritten code that does not suspend, against the same code not rewritten", "per workload run");
 
