@@ -93,8 +93,6 @@ public final class ExploringDispatcher extends Dispatcher {
         public boolean deadlock;
         /** The strategy's {@link ScheduleStrategy#state()} at the start of the failing schedule. */
         public String strategyState;
-        /** The failing schedule's steps. */
-        public int steps;
         /** The trace, if the plan recorded. */
         public String trace;
         /** The failure's {@code toString()} in the trace's names, if the plan recorded. */
@@ -472,7 +470,6 @@ public final class ExploringDispatcher extends Dispatcher {
             outcome.error = failure;
             outcome.deadlock = deadlock;
             outcome.strategyState = stateAtStart;
-            outcome.steps = steps;
         }
         threadCount = 0;
     }
@@ -663,10 +660,6 @@ public final class ExploringDispatcher extends Dispatcher {
             return "";
         }
         return lockNames.computeIfAbsent(on, o -> o.getClass().getSimpleName() + "#" + (lockNames.size() + 1));
-    }
-
-    Integer slotOf(Object handleStrand) {
-        return slots.get(handleStrand);
     }
 
     // ------------------------------------------------------------------------------------
