@@ -1,5 +1,6 @@
 package dev.greenthreads;
 
+import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.BlockingCalls;
 import dev.greenthreads.internal.scheduler.ExitSignal;
 import dev.greenthreads.internal.scheduler.GreenStrand;
@@ -353,6 +354,7 @@ public final class GreenThread<V> {
             Thread.yield();
             return;
         }
+        Interleavings.note("yield", null);
         me.checkCancel();
         me.yieldNow();
     }

@@ -1,6 +1,7 @@
 package dev.greenthreads;
 
 import dev.greenthreads.internal.scheduler.Dispatcher;
+import dev.greenthreads.internal.scheduler.ExploringDispatcher;
 import dev.greenthreads.internal.scheduler.FailureSink;
 import dev.greenthreads.internal.scheduler.GreenStrand;
 import dev.greenthreads.internal.scheduler.Scoreboard;
@@ -88,6 +89,20 @@ public final class Scheduler implements AutoCloseable {
     private final boolean shared;
     /** Its scoreboard's name on the platform MBean server, or null if it could not be registered. */
     private final ObjectName scoreboard;
+
+    static {
+        ExploringDispatcher.schedulers(Scheduler::new);
+    }
+
+    /**
+     * The scheduler of an interleaving exploration (see {@code dev.greenthreads.explore}): no
+     * scoreboard, as an exploration makes one scheduler per schedule.
+     */
+    private Scheduler(Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+        this.shared = false;
+        this.scoreboard = null;
+    }
 
     private Scheduler(String name, int carriers, int maxCarriers, Duration spareIdleTimeout, Duration timeSlice, Long seed,
             UncaughtExceptionHandler handler, boolean shared) {

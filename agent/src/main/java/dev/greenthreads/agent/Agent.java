@@ -56,6 +56,9 @@ public final class Agent implements ClassFileTransformer {
             System.setProperty("greenthreads.pinned", "fail");
         }
         System.setProperty("dev.greenthreads.agent", "active");
+        if (options.fields) {
+            System.setProperty("greenthreads.fields", "true"); // read by the interleaving explorer
+        }
         Agent agent = new Agent(options, instrumentation);
         if (options.trace) {
             Runtime.getRuntime().addShutdownHook(new Thread(agent::reportCost, "greenthreads-agent-cost"));

@@ -23,22 +23,25 @@ final class AgentOptions {
     final boolean preempt;
     /** A suspension that would pin its carrier fails instead (option {@code pinned=fail}); the runtime reads it. */
     final boolean pinnedFail;
+    /** Insert the interleaving explorer's switch points before shared field and array accesses. */
+    final boolean fields;
     private final List<String> include;
     private final List<String> exclude;
 
-    private AgentOptions(boolean verify, boolean trace, Path dump, boolean preempt, boolean pinnedFail, List<String> include,
-                         List<String> exclude) {
+    private AgentOptions(boolean verify, boolean trace, Path dump, boolean preempt, boolean pinnedFail, boolean fields,
+                         List<String> include, List<String> exclude) {
         this.verify = verify;
         this.trace = trace;
         this.dump = dump;
         this.preempt = preempt;
         this.pinnedFail = pinnedFail;
+        this.fields = fields;
         this.include = include;
         this.exclude = exclude;
     }
 
     static AgentOptions defaults() {
-        return new AgentOptions(true, false, null, true, false, List.of(), List.of());
+        return new AgentOptions(true, false, null, true, false, false, List.of(), List.of());
     }
 
     static AgentOptions parse(String text) {
@@ -52,7 +55,7 @@ final class AgentOptions {
      * still apply: the agent's way, as it must never stop the application it instruments.
      */
     static AgentOptions parse(String text, Consumer<IllegalArgumentException> invalid) {
-        boolean verify = true, trace = false, preempt = true, pinnedFail = false;
+        boolean verify = true, trace = false, preempt = true, pinnedFail = false, fields = false;
         Path dump = null;
         List<String> include = new ArrayList<>(), exclude = new ArrayList<>();
         if (text != null) {
@@ -74,16 +77,17 @@ final class AgentOptions {
                         case "pinned" -> pinnedFail = pinned(required(key, value));
                         case "include" -> include.add(notPlatform(pattern(required(key, value)), value));
                         case "exclude" -> exclude.add(pattern(required(key, value)));
+                        case "fields" -> fields = bool(key, value);
                         default -> throw new IllegalArgumentException("unknown greenthreads agent option '" + o
                                 + "'; the options are verify[=false], noverify, trace, dump=DIR, include=PACKAGE.**,"
-                                + " exclude=PACKAGE.**, preempt=false, pinned=fail");
+                                + " exclude=PACKAGE.**, preempt=false, pinned=fail, fields");
                     }
                 } catch (IllegalArgumentException e) {
                     invalid.accept(e);
                 }
             }
         }
-        return new AgentOptions(verify, trace, dump, preempt, pinnedFail, List.copyOf(include), List.copyOf(exclude));
+        return new AgentOptions(verify, trace, dump, preempt, pinnedFail, fields, List.copyOf(include), List.copyOf(exclude));
     }
 
     /**

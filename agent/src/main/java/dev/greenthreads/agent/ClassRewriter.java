@@ -11,6 +11,7 @@ import dev.greenthreads.agent.classify.Suspendability;
 import dev.greenthreads.agent.emit.Pins;
 import dev.greenthreads.agent.emit.RefusalMarks;
 import dev.greenthreads.agent.emit.ResumableMethod;
+import dev.greenthreads.agent.emit.SharedFieldAccesses;
 import dev.greenthreads.contract.Contract;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +45,7 @@ import org.objectweb.asm.tree.analysis.AnalyzerException;
 final class ClassRewriter {
 
     private final ClassHierarchy hierarchy;
+    private final Suspendability suspendability;
     private final Classifier classifier;
     private final AgentOptions options;
 
@@ -55,6 +57,7 @@ final class ClassRewriter {
 
     ClassRewriter(ClassHierarchy hierarchy, Suspendability suspendability, AgentOptions options) {
         this.hierarchy = hierarchy;
+        this.suspendability = suspendability;
         this.classifier = new Classifier(suspendability, options.verify, options.trace, options.preempt);
         this.options = options;
     }
@@ -101,6 +104,15 @@ final class ClassRewriter {
         }
         ClassNode cn = new ClassNode();
         new ClassReader(bytes).accept(cn, ClassReader.SKIP_FRAMES);
+        if (options.fields) {
+            Set<String> lambdaBodies = classifier.lambdaBodies(cn);
+            for (MethodNode method : cn.methods) {
+                if (suspendability.isSuspendable(info, method.name, method.desc)
+                        || lambdaBodies.contains(method.name + method.desc)) {
+                    SharedFieldAccesses.insert(cn, method);
+                }
+            }
+        }
         List<MethodPlan> plans = classifier.plan(cn, info);
 
         List<String> rewritten = new ArrayList<>();

@@ -35,6 +35,8 @@ final class Figures {
         UNCONTENDED(UncontendedMutexBenchmark.class, "uncontended mutex",
                 "uncontended mutex, one thread alone on its lock", "per lock/increment/unlock"),
         SKYNET(SkynetBenchmark.class, "skynet", "Skynet: a 10-ary tree of threads summing their numbers", "per thread"),
+        EXPLORE(ExploreBenchmark.class, "explore", "the interleaving explorer: one schedule of 3 threads with 20 switch"
+                + " points each, against one run on platform threads", "per schedule; platform: per run"),
         REWRITE(RewriteOverheadBenchmark.class, "no-suspend rewrite",
                 "rewritten code that does not suspend, against the same code not rewritten", "per workload run");
 
@@ -63,7 +65,9 @@ final class Figures {
 
         /** The variants in the order of the report's columns. */
         List<String> variants() {
-            return this == REWRITE ? List.of("plain", "rewritten") : List.of("green", "virtual", "platform");
+            return this == REWRITE ? List.of("plain", "rewritten")
+                    : this == EXPLORE ? List.of("green", "greenSharedFields", "platform")
+                    : List.of("green", "virtual", "platform");
         }
 
         static Family of(String simpleClassName) {

@@ -50,6 +50,9 @@ final class Report {
                     + "2^18 times in all: sync.Mutex against ReentrantLock"),
             Map.entry(Family.SKYNET, "each thread starts 10 children and sums what they return; 10^6 leaves (1,111,111 threads) for "
                     + "green and virtual, 10^4 leaves (11,111 threads) for platform; compared per thread"),
+            Map.entry(Family.EXPLORE, "Explorer.explore, PCT depth 3, 1,000 schedules of three threads each incrementing a shared "
+                    + "counter 10 times under a sync.Mutex: green with SYNC switch points, greenSharedFields with SHARED_FIELDS too "
+                    + "(agent option fields); platform runs the program once on three new platform threads"),
             Map.entry(Family.REWRITE, "the same static methods of a @Suspendable class, through the agent and as javac wrote them, on a "
                     + "platform thread: fib(22), which the agent proves cannot suspend and leaves alone; fib-may-suspend(22), "
                     + "whose leaves could suspend, so every frame is rewritten and nearly every instruction is a call; and a "

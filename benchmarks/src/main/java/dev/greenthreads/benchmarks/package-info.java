@@ -14,7 +14,10 @@
  *       {@link dev.greenthreads.benchmarks.ParkHandoffBenchmark},
  *       {@link dev.greenthreads.benchmarks.ContendedMutexBenchmark},
  *       {@link dev.greenthreads.benchmarks.UncontendedMutexBenchmark},
- *       {@link dev.greenthreads.benchmarks.SkynetBenchmark}; and
+ *       {@link dev.greenthreads.benchmarks.SkynetBenchmark};
+ *       {@link dev.greenthreads.benchmarks.ExploreBenchmark} (the interleaving explorer: {@code green},
+ *       {@code greenSharedFields}, {@code platform}; its forks load the agent, which rewrites its
+ *       program, {@link dev.greenthreads.samples.ThreeCounters}, as it loads); and
  *       {@link dev.greenthreads.benchmarks.RewriteOverheadBenchmark} ({@code plain} against
  *       {@code rewritten}). Green variants run on a {@link dev.greenthreads.benchmarks.GreenScheduler}
  *       of their own and drive the public API from inside green threads; virtual variants reach

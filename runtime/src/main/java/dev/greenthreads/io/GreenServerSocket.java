@@ -2,6 +2,7 @@ package dev.greenthreads.io;
 
 import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
+import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
 import java.io.Closeable;
 import java.io.IOException;
@@ -94,6 +95,7 @@ public final class GreenServerSocket implements Closeable {
      */
     @Suspendable
     public GreenSocket accept() throws IOException {
+        Interleavings.switchPoint("accept", this);
         io.beforeOperation();
         long timeout = acceptTimeoutNanos;
         long deadline = 0L;

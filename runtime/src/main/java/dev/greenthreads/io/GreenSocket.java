@@ -2,6 +2,7 @@ package dev.greenthreads.io;
 
 import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
+import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
 import dev.greenthreads.internal.scheduler.ThreadLocalMaps;
 import java.io.Closeable;
@@ -190,6 +191,7 @@ public final class GreenSocket implements Closeable {
      */
     @Suspendable
     public int read(ByteBuffer dst) throws IOException {
+        Interleavings.switchPoint("read", this);
         io.beforeOperation();
         long timeout = readTimeoutNanos;
         long deadline = timeout > 0 ? Strand.deadlineAfter(Strand.nanoTime(), timeout) : 0L;
@@ -266,6 +268,7 @@ public final class GreenSocket implements Closeable {
     /** Writes all of {@code src}'s remaining bytes, parking while the send buffer is full. */
     @Suspendable
     public void write(ByteBuffer src) throws IOException {
+        Interleavings.switchPoint("write", this);
         io.beforeOperation();
         boolean waited = false;
         while (src.hasRemaining()) {

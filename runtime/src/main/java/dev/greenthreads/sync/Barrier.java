@@ -2,6 +2,7 @@ package dev.greenthreads.sync;
 
 import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
+import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
 import dev.greenthreads.sync.WaitQueue.Waiter;
 
@@ -63,6 +64,7 @@ public final class Barrier {
      */
     @Suspendable
     public boolean await() {
+        Interleavings.switchPoint("await", this);
         Strand.testCancel();
         Strand me = Strand.current();
         Waiter w, released;

@@ -2,6 +2,7 @@ package dev.greenthreads.sync;
 
 import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
+import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
 import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.time.Duration;
@@ -82,7 +83,9 @@ public final class Cond {
      */
     @Suspendable
     public void await(Mutex mutex) {
+        Interleavings.switchPoint("await", this);
         awaitImpl(mutex, false, 0L, "await(mutex)");
+        Interleavings.pause();
     }
 
     /**
@@ -98,12 +101,14 @@ public final class Cond {
      */
     @Suspendable
     public boolean await(Mutex mutex, Duration timeout) {
+        Interleavings.switchPoint("await(timeout)", this);
         long nanos = WaitQueue.nanos(timeout);
         return awaitImpl(mutex, true, Strand.deadlineAfter(Strand.nanoTime(), nanos), "await(mutex, " + timeout + ")");
     }
 
     /** Wakes the thread that has waited longest, if any ({@code pthread_cond_signal}). */
     public void signal() {
+        Interleavings.note("signal", this);
         if (queue.isEmptyRacy()) {
             return;
         }
@@ -124,6 +129,7 @@ public final class Cond {
 
     /** Wakes every waiting thread ({@code pthread_cond_broadcast}). */
     public void broadcast() {
+        Interleavings.note("broadcast", this);
         if (queue.isEmptyRacy()) {
             return;
         }

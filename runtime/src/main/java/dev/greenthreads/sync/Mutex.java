@@ -2,6 +2,7 @@ package dev.greenthreads.sync;
 
 import dev.greenthreads.GreenDeadlockException;
 import dev.greenthreads.Suspendable;
+import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
 import dev.greenthreads.internal.scheduler.WaitsFor;
 import dev.greenthreads.sync.WaitQueue.Waiter;
@@ -159,10 +160,12 @@ public final class Mutex {
      */
     @Suspendable
     public void lock() {
+        Interleavings.switchPoint("lock", this);
         Strand me = Strand.current();
         if (!tryAcquire(me)) {
             lockContended(me);
         }
+        Interleavings.pause();
     }
 
     /**
@@ -173,6 +176,7 @@ public final class Mutex {
      *         non-recursive types, holds it
      */
     public boolean tryLock() {
+        Interleavings.note("tryLock", this);
         Strand me = Strand.current();
         if (tryAcquire(me)) {
             return true;
@@ -195,6 +199,7 @@ public final class Mutex {
      */
     @Suspendable
     public boolean tryLock(Duration timeout) {
+        Interleavings.switchPoint("tryLock(timeout)", this);
         long nanos = WaitQueue.nanos(timeout);
         Strand me = Strand.current();
         if (tryAcquire(me)) {
@@ -222,6 +227,7 @@ public final class Mutex {
      *         mutex is left as it was
      */
     public void unlock() {
+        Interleavings.note("unlock", this);
         Strand me = Strand.current();
         if (owner != me) {
             throw notHeld(me, "unlock()", "unlock only a mutex you locked, from the thread that locked it");

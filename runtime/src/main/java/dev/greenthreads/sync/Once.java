@@ -2,6 +2,7 @@ package dev.greenthreads.sync;
 
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.SuspendableRunnable;
+import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
 import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.util.Objects;
@@ -64,6 +65,7 @@ public final class Once {
     @Suspendable
     public void run(SuspendableRunnable body) {
         Objects.requireNonNull(body, "body");
+        Interleavings.switchPoint("run", this);
         if (state == DONE) {
             return;
         }

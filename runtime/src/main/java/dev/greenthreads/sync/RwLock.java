@@ -2,6 +2,7 @@ package dev.greenthreads.sync;
 
 import dev.greenthreads.GreenDeadlockException;
 import dev.greenthreads.Suspendable;
+import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
 import dev.greenthreads.internal.scheduler.WaitsFor;
 import dev.greenthreads.sync.WaitQueue.Waiter;
@@ -89,7 +90,9 @@ public final class RwLock {
      */
     @Suspendable
     public void readLock() {
+        Interleavings.switchPoint("readLock", this);
         acquire(false, false, 0L, "readLock()");
+        Interleavings.pause();
     }
 
     /**
@@ -97,6 +100,7 @@ public final class RwLock {
      * holds the lock or is queued, or the caller already holds a read lock.
      */
     public boolean tryReadLock() {
+        Interleavings.note("tryReadLock", this);
         Strand me = Strand.current();
         queue.lock();
         try {
@@ -119,12 +123,14 @@ public final class RwLock {
      */
     @Suspendable
     public boolean tryReadLock(Duration timeout) {
+        Interleavings.switchPoint("tryReadLock(timeout)", this);
         long nanos = WaitQueue.nanos(timeout);
         return acquire(false, true, Strand.deadlineAfter(Strand.nanoTime(), nanos), "tryReadLock(" + timeout + ")");
     }
 
     /** Releases one read lock of the caller, letting a queued writer in when it was the last. */
     public void readUnlock() {
+        Interleavings.note("readUnlock", this);
         Strand me = Strand.current();
         Waiter granted;
         queue.lock();
@@ -156,11 +162,14 @@ public final class RwLock {
      */
     @Suspendable
     public void writeLock() {
+        Interleavings.switchPoint("writeLock", this);
         acquire(true, false, 0L, "writeLock()");
+        Interleavings.pause();
     }
 
     /** Takes the write lock if no thread holds the lock ({@code pthread_rwlock_trywrlock}). */
     public boolean tryWriteLock() {
+        Interleavings.note("tryWriteLock", this);
         Strand me = Strand.current();
         queue.lock();
         try {
@@ -183,12 +192,14 @@ public final class RwLock {
      */
     @Suspendable
     public boolean tryWriteLock(Duration timeout) {
+        Interleavings.switchPoint("tryWriteLock(timeout)", this);
         long nanos = WaitQueue.nanos(timeout);
         return acquire(true, true, Strand.deadlineAfter(Strand.nanoTime(), nanos), "tryWriteLock(" + timeout + ")");
     }
 
     /** Releases the caller's write lock, granting it to the waiters at the head of the queue. */
     public void writeUnlock() {
+        Interleavings.note("writeUnlock", this);
         Strand me = Strand.current();
         Waiter granted;
         queue.lock();

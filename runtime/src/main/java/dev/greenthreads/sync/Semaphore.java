@@ -2,6 +2,7 @@ package dev.greenthreads.sync;
 
 import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
+import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
 import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.lang.invoke.MethodHandles;
@@ -92,14 +93,17 @@ public final class Semaphore {
      */
     @Suspendable
     public void acquire() {
+        Interleavings.switchPoint("acquire", this);
         Strand.testCancel();
         if (!tryTake()) {
             acquireQueued(false, 0L);
         }
+        Interleavings.pause();
     }
 
     /** Takes a permit if one is available now and nobody waits for it ({@code sem_trywait}). Never waits. */
     public boolean tryAcquire() {
+        Interleavings.note("tryAcquire", this);
         return tryTake();
     }
 
@@ -113,6 +117,7 @@ public final class Semaphore {
      */
     @Suspendable
     public boolean tryAcquire(Duration timeout) {
+        Interleavings.switchPoint("tryAcquire(timeout)", this);
         long nanos = WaitQueue.nanos(timeout);
         Strand.testCancel();
         if (tryTake()) {
@@ -131,6 +136,7 @@ public final class Semaphore {
      * @throws IllegalStateException if the count would exceed {@link Integer#MAX_VALUE} ({@code EOVERFLOW})
      */
     public void release() {
+        Interleavings.note("release", this);
         for (;;) {
             long s = state;
             if ((s & WAITERS) != 0) {

@@ -40,6 +40,9 @@ public final class Main {
         SUBCOMMANDS.put("spawn-rates", new Entry(
                 "the lecture's table: processes, platform, virtual and green threads started per second",
                 true, SpawnRates::run));
+        SUBCOMMANDS.put("touch-count", new Entry(
+                "the lecture's lost update (total += count): found by the interleaving explorer, replayed, fixed",
+                true, TouchCount::run));
         SUBCOMMANDS.put("echo-bench", new Entry(
                 "echo servers side by side: every mode against a load generator, one table and a chart",
                 false, EchoBench::run));

@@ -26,7 +26,7 @@ public final class ClassHierarchy {
         public final int access;
         public final boolean markedType;
         public final boolean alreadyRewritten;
-        /** name+desc → the method's access flags, plus {@link #MARKED} when it carries {@code @Suspendable}. */
+        /** name+desc → the method's access flags, plus {@link #MARKED} when it carries {@code @Suspendable} or {@code @ExploreInterleavings} (a test method the explorer runs). */
         public final Map<String, Integer> methods;
 
         ClassInfo(String name, String superName, String[] interfaces, int access, boolean markedType,
@@ -111,7 +111,7 @@ public final class ClassHierarchy {
                 return new MethodVisitor(Opcodes.ASM9) {
                     @Override
                     public AnnotationVisitor visitAnnotation(String desc, boolean visible) {
-                        if (desc.equals(Contract.SUSPENDABLE_DESC)) {
+                        if (desc.equals(Contract.SUSPENDABLE_DESC) || desc.equals(Contract.EXPLORE_INTERLEAVINGS_DESC)) {
                             methods.put(key, access | MARKED);
                         }
                         return null;

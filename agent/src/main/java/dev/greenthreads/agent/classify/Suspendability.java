@@ -59,6 +59,9 @@ public final class Suspendability {
         if (owner.equals(Contract.FRAME_STACK)) {
             return name.equals(Contract.FRAME_STACK_SUSPEND) && desc.equals(Contract.FRAME_STACK_SUSPEND_DESC);
         }
+        if (owner.equals(Contract.INTERLEAVINGS) && name.equals(Contract.INTERLEAVINGS_SHARED_ACCESS)) {
+            return true; // the explorer's switch point (option fields), whether or not the runtime is at hand
+        }
         if (name.charAt(0) == '<' || owner.charAt(0) == '[' || JdkClasses.contains(owner)) {
             return false;
         }

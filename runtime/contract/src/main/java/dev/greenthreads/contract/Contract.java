@@ -19,6 +19,11 @@ public final class Contract {
     public static final String SUSPENDABLE = "dev/greenthreads/Suspendable";
     public static final String SUSPENDABLE_DESC = "L" + SUSPENDABLE + ";";
 
+    /** A test method run under the interleaving explorer: suspendable as if marked {@code @Suspendable}. */
+    @RuntimeType
+    public static final String EXPLORE_INTERLEAVINGS = "dev/greenthreads/explore/ExploreInterleavings";
+    public static final String EXPLORE_INTERLEAVINGS_DESC = "L" + EXPLORE_INTERLEAVINGS + ";";
+
     /** A functional interface whose single method is suspendable by definition. */
     @RuntimeType
     public static final String SUSPENDABLE_RUNNABLE = "dev/greenthreads/SuspendableRunnable";
@@ -237,4 +242,18 @@ public final class Contract {
     @Member(of = "TIME_SLICE", isStatic = true)
     public static final String TIME_SLICE_YIELD_IF_EXPIRED = "yieldIfExpired";
     public static final String TIME_SLICE_YIELD_IF_EXPIRED_DESC = "()V";
+
+    /**
+     * The interleaving explorer's switch points (agent option {@code fields}): a call of
+     * {@link #INTERLEAVINGS_SHARED_ACCESS} goes before each shared field or array access, and is
+     * a suspendable call site.
+     */
+    @RuntimeType
+    public static final String INTERLEAVINGS = "dev/greenthreads/internal/scheduler/Interleavings";
+    public static final String INTERLEAVINGS_DESC = "L" + INTERLEAVINGS + ";";
+
+    /** Before a read or write of a non-final field or an array element; the argument says which, as in "read Counter.total". */
+    @Member(of = "INTERLEAVINGS", isStatic = true)
+    public static final String INTERLEAVINGS_SHARED_ACCESS = "sharedAccess";
+    public static final String INTERLEAVINGS_SHARED_ACCESS_DESC = "(Ljava/lang/String;)V";
 }

@@ -122,6 +122,11 @@ public final class BlockingCalls {
         }
     }
 
+    /** Whether a blocking call is running or queued: a wake-up for some green thread may still come. */
+    static boolean busy() {
+        return POOL.getActiveCount() > 0 || !POOL.getQueue().isEmpty();
+    }
+
     private static ThreadPoolExecutor pool() {
         int threads = DEFAULT_THREADS;
         String value = System.getProperty(THREADS_PROPERTY);

@@ -525,6 +525,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
      */
     @Suspendable
     public boolean awaitTermination(boolean bounded, long until) {
+        Interleavings.switchPoint("join", this);
         Strand.testCancel();
         if (state == TERMINATED) {
             return true;

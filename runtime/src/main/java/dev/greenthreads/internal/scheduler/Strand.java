@@ -152,6 +152,7 @@ public abstract class Strand extends SpinLock {
     public static void yieldIfGreen() {
         GreenStrand g = GreenStrand.current();
         if (g != null) {
+            Interleavings.note("yield", null);
             g.checkCancel();
             g.yieldNow();
         }
@@ -212,6 +213,7 @@ public abstract class Strand extends SpinLock {
             }
             return;
         }
+        Interleavings.switchPoint("sleep", null);
         me.checkCancel();
         long deadline = deadlineAfter(nanoTime(), nanos);
         while (deadline - nanoTime() > 0) {

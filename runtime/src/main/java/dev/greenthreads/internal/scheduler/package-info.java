@@ -53,6 +53,12 @@
  *   <li><b>Thread-local maps</b> ({@link dev.greenthreads.internal.scheduler.ThreadLocalMaps}):
  *       a green thread's {@code ThreadLocal} maps, put in its carrier's {@code Thread} fields for
  *       each slice; its interrupt status follows it the same way.</li>
+ *   <li><b>Exploring dispatcher</b>
+ *       ({@link dev.greenthreads.internal.scheduler.ExploringDispatcher}): the interleaving
+ *       explorer's engine, one carrier that runs schedule after schedule of one body; at each
+ *       <b>switch point</b> ({@link dev.greenthreads.internal.scheduler.Interleavings}, called
+ *       from the thread, {@code sync} and {@code io} operations) a
+ *       {@link dev.greenthreads.internal.scheduler.ScheduleStrategy} picks who runs next.</li>
  *   <li><b>Blocking call</b> ({@link dev.greenthreads.internal.scheduler.BlockingCalls}): a
  *       call with no green form, run on a bounded pool of platform threads while its green
  *       thread parks ({@code GreenThread.runBlocking}).</li>
