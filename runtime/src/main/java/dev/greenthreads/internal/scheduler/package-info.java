@@ -62,6 +62,15 @@
  *   <li><b>Blocking call</b> ({@link dev.greenthreads.internal.scheduler.BlockingCalls}): a
  *       call with no green form, run on a bounded pool of platform threads while its green
  *       thread parks ({@code GreenThread.runBlocking}).</li>
+ *   <li><b>Place</b>: a frame as a stack trace shows it, "com.example.C.m(C.java:42)"; a
+ *       saved frame keeps the place of the call it is suspended in. A thread's <b>stack</b>
+ *       ({@link dev.greenthreads.internal.scheduler.StackTraces}) is its places, rebuilt from
+ *       its saved frames or read from its carrier; a <b>dump</b>
+ *       ({@link dev.greenthreads.internal.scheduler.ThreadDump}) groups the live threads by
+ *       stack; the <b>scoreboard</b> ({@link dev.greenthreads.internal.scheduler.Scoreboard})
+ *       is the scheduler's MXBean, reading each core's counters; the flight-recorder events are
+ *       emitted by {@link dev.greenthreads.internal.scheduler.FlightEvents}. None of them stops
+ *       a thread: they read what the carriers write, racily, and say where that can mislead.</li>
  * </ul>
  *
  * <h2>Green thread states</h2>
