@@ -186,6 +186,14 @@ public abstract class Dispatcher {
     /** After {@link #stopped} was set: make every carrier notice. */
     abstract void wakeAllCarriers();
 
+    /**
+     * Whether another carrier thread takes over when one blocks (a pinned park): not on the
+     * one-carrier dispatchers (deterministic, exploring), where such a park would wait forever.
+     */
+    boolean compensatesBlockedCarriers() {
+        return false;
+    }
+
     /** Runner, on {@code carrier}: the thread's body is about to run (or resume). */
     void sliceStarts(Carrier carrier) {
     }

@@ -366,9 +366,9 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         PinnedEvent event = new PinnedEvent();
         event.begin();
         PinnedSites.pinning(site, name());
-        if (dispatcher instanceof DeterministicDispatcher) {
+        if (!dispatcher.compensatesBlockedCarriers()) {
             throw new IllegalStateException("green thread \"" + name() + "\" cannot park inside " + site + " under"
-                    + " Scheduler.deterministic: a park there blocks its carrier, and the deterministic scheduler's one"
+                    + " Scheduler.deterministic or the interleaving explorer: a park there blocks its carrier, and their one"
                     + " carrier would then never run the thread that wakes it. Move the parking call out of it, or run"
                     + " this code on a scheduler with carriers to spare");
         }

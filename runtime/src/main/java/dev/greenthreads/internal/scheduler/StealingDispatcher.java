@@ -411,6 +411,11 @@ final class StealingDispatcher extends Dispatcher {
     }
 
     @Override
+    boolean compensatesBlockedCarriers() {
+        return true;
+    }
+
+    @Override
     void wakeAllCarriers() {
         idleCarriers.stop();
         spares.stop();
