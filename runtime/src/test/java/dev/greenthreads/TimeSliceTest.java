@@ -34,6 +34,47 @@ class TimeSliceTest {
         }
     }
 
+    /**
+     * The issue's shape: a thread computing for long does not hold up a hundred short ones that
+     * arrive meanwhile on its carrier by more than a few slices. Counted in slices, not time: a
+     * preempted thread goes behind every ready one, so its first expired slice lets them all run.
+     */
+    @Test
+    void aLongComputationDelaysAHundredShortThreadsByAFewSlicesAtMost() {
+        int shortThreads = 100;
+        try (Scheduler s = Scheduler.builder().name("crowd").carriers(1).build()) {
+            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicBoolean spinning = new AtomicBoolean();
+            boolean allDoneWhileSpinning = s.run(() -> {
+                GreenThread<Boolean> spinner = GreenThread.start(() -> {
+                    spinning.set(true);
+                    long until = System.nanoTime() + BOUND_NANOS;
+                    int i = 0;
+                    while (done.get() < shortThreads) {
+                        if ((++i & 0xFFFF) == 0 && System.nanoTime() - until > 0) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+                while (!spinning.get()) {
+                    GreenThread.yield();
+                }
+                for (int i = 0; i < shortThreads; i++) {
+                    GreenThread.start(() -> {
+                        GreenThread.yield();
+                        done.incrementAndGet();
+                    });
+                }
+                return spinner.join();
+            });
+            assertTrue(allDoneWhileSpinning, "only " + done.get() + " of " + shortThreads
+                    + " short threads ran while the spinner computed");
+            long slices = s.dispatcher().sliceExpirations();
+            assertTrue(slices >= 1 && slices <= 5, "the short threads waited " + slices + " expired slices of the spinner");
+        }
+    }
+
     private static volatile boolean stop;
 
     /** The plainest spin: a lambda reading a field, calling nothing that could suspend. */

@@ -35,6 +35,8 @@ final class Figures {
         UNCONTENDED(UncontendedMutexBenchmark.class, "uncontended mutex",
                 "uncontended mutex, one thread alone on its lock", "per lock/increment/unlock"),
         SKYNET(SkynetBenchmark.class, "skynet", "Skynet: a 10-ary tree of threads summing their numbers", "per thread"),
+        MIXED_SLEEP(MixedSleepBenchmark.class, "mixed sleep", "64 threads, each 5 rounds of Thread.sleep(1 ms) and some"
+                + " tens of microseconds of computing", "per round of one thread"),
         EXPLORE(ExploreBenchmark.class, "explore", "the interleaving explorer: one schedule of 3 threads with 20 switch"
                 + " points each, against one run on platform threads", "per schedule; platform: per run"),
         REWRITE(RewriteOverheadBenchmark.class, "no-suspend rewrite",
@@ -67,6 +69,7 @@ final class Figures {
         List<String> variants() {
             return this == REWRITE ? List.of("plain", "rewritten")
                     : this == EXPLORE ? List.of("green", "greenSharedFields", "platform")
+                    : this == MIXED_SLEEP ? List.of("green", "greenBlocking", "virtual", "platform")
                     : List.of("green", "virtual", "platform");
         }
 

@@ -50,6 +50,10 @@ final class Report {
                     + "2^18 times in all: sync.Mutex against ReentrantLock"),
             Map.entry(Family.SKYNET, "each thread starts 10 children and sums what they return; 10^6 leaves (1,111,111 threads) for "
                     + "green and virtual, 10^4 leaves (11,111 threads) for platform; compared per thread"),
+            Map.entry(Family.MIXED_SLEEP, "the driver starts 64 threads, each sleeps 1 ms with Thread.sleep and then hashes for "
+                    + "20,000 iterations, 5 times, and joins them: green, the sleep in rewritten code (a green sleep); greenBlocking, "
+                    + "the same sleep in a method that is not rewritten, blocking its carrier (the monitor's compensating carriers "
+                    + "keep the others running); virtual and platform threads"),
             Map.entry(Family.EXPLORE, "Explorer.explore, PCT depth 3, 1,000 schedules of three threads each incrementing a shared "
                     + "counter 10 times under a sync.Mutex: green with SYNC switch points, greenSharedFields with SHARED_FIELDS too "
                     + "(agent option fields); platform runs the program once on three new platform threads"),

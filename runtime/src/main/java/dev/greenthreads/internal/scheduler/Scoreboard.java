@@ -179,7 +179,7 @@ public final class Scoreboard implements SchedulerMXBean {
             Core c = cores[i];
             Thread holder = c.thread;
             counters[i] = new CarrierCounters(c.index, holder != null ? holder.getName() : null, c.dispatches(),
-                    c.steals, c.parks, c.polls, 0, c.blockedDetections);
+                    c.steals, c.parks, c.polls, c.sliceExpirations(), c.blockedDetections);
         }
         return counters;
     }
