@@ -4,6 +4,7 @@ import dev.greenthreads.samples.echo.EchoBench;
 import dev.greenthreads.samples.echo.EchoClientCommand;
 import dev.greenthreads.samples.echo.EchoMode;
 import dev.greenthreads.samples.echo.EchoServerCommand;
+import dev.greenthreads.samples.echo.InetdEchoService;
 import dev.greenthreads.samples.echo.PreforkWorker;
 
 import java.io.PrintStream;
@@ -52,6 +53,9 @@ public final class Main {
         SUBCOMMANDS.put("echo-worker", new Entry(
                 "one worker process of echo-server --mode prefork (its parent starts it)",
                 false, PreforkWorker::run));
+        SUBCOMMANDS.put("echo-inetd", new Entry(
+                "the echo service of one connection, as inetd starts it (echo-server --mode inetd)",
+                false, InetdEchoService::run));
     }
 
     static final String AGENT_CLASS = "dev.greenthreads.agent.Agent";

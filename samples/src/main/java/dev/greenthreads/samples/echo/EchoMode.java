@@ -14,6 +14,7 @@ public enum EchoMode {
     THREADS("threads", "a platform (kernel) thread per connection"),
     VIRTUAL("virtual", "a virtual thread per connection (JDK 21+)"),
     SELECT("select", "one thread multiplexing every connection with a NIO Selector"),
+    INETD("inetd", "a process per connection, started by inetd with the socket as its standard input and output"),
     PREFORK("prefork", "worker processes sharing the port (SO_REUSEPORT), supervised by a parent"),
     GREEN("green", "a green thread per connection on dev.greenthreads.io"),
     NETTY_NIO("netty-nio", "Netty event loops, one per core, on the JDK's selector: what JVM developers would pick"),
@@ -33,6 +34,14 @@ public enum EchoMode {
 
     public String summary() {
         return summary;
+    }
+
+    /**
+     * True for the modes a prefork worker can run: each serves many connections in its one
+     * process. Not prefork itself, and not {@code inetd}, which starts a process per connection.
+     */
+    public boolean runsInAWorker() {
+        return this != PREFORK && this != INETD;
     }
 
     /** The mode {@code --mode} names, or null. */
@@ -88,6 +97,8 @@ public enum EchoMode {
                 return BlockingEchoServer.virtualThreadPerConnection(config);
             case SELECT:
                 return new SelectorEchoServer(config);
+            case INETD:
+                return new InetdEchoServer(config);
             case PREFORK:
                 return new PreforkEchoServer(config);
             case GREEN:

@@ -57,7 +57,7 @@ public final class EchoServerCommand {
                 throw new CommandLine.UsageException("--mode wants one of " + EchoMode.labels() + ", got " + modeName);
             }
             EchoMode workerMode = EchoMode.byLabel(options.string("--worker-mode", EchoMode.THREADS.label()));
-            if (workerMode == null || workerMode == EchoMode.PREFORK) {
+            if (workerMode == null || !workerMode.runsInAWorker()) {
                 throw new CommandLine.UsageException("--worker-mode wants iterative|threads|virtual|select|green");
             }
             port = options.integer("--port", DEFAULT_PORT, 0);

@@ -64,8 +64,8 @@ public final class PreforkWorker {
                     Set.of("--port", "--bind", "--mode", "--max-connections", "--idle-timeout", "--buffer"), Set.of());
             port = options.integer("--port", -1, 1);
             mode = EchoMode.byLabel(options.string("--mode", EchoMode.THREADS.label()));
-            if (mode == null || mode == EchoMode.PREFORK) {
-                throw new CommandLine.UsageException("--mode wants one of " + EchoMode.labels() + " but prefork");
+            if (mode == null || !mode.runsInAWorker()) {
+                throw new CommandLine.UsageException("--mode wants one of " + EchoMode.labels() + " but prefork and inetd");
             }
             config = ServerConfig.defaults()
                     .withBindAddress(InetAddress.getByName(options.string("--bind", "127.0.0.1")))
