@@ -41,6 +41,9 @@ public final class Main {
         SUBCOMMANDS.put("spawn-rates", new Entry(
                 "the lecture's table: processes, platform, virtual and green threads started per second",
                 true, SpawnRates::run));
+        SUBCOMMANDS.put("herd", new Entry(
+                "the thundering herd, counted: workers accepting from one socket three ways",
+                true, Herd::run));
         SUBCOMMANDS.put("echo-bench", new Entry(
                 "echo servers side by side: every mode against a load generator, one table and a chart",
                 false, EchoBench::run));
