@@ -5,6 +5,7 @@ import dev.greenthreads.samples.echo.EchoClientCommand;
 import dev.greenthreads.samples.echo.EchoMode;
 import dev.greenthreads.samples.echo.EchoServerCommand;
 import dev.greenthreads.samples.echo.InetdEchoService;
+import dev.greenthreads.samples.echo.PreforkPool;
 import dev.greenthreads.samples.echo.PreforkWorker;
 
 import java.io.PrintStream;
@@ -53,6 +54,9 @@ public final class Main {
         SUBCOMMANDS.put("echo-client", new Entry(
                 "a load generator for an echo server: verified bytes, latency percentiles",
                 false, EchoClientCommand::run));
+        SUBCOMMANDS.put("prefork-pool", new Entry(
+                "an elastic prefork pool, sized from its scoreboard as Apache's, under a load that rises and falls",
+                false, PreforkPool::run));
         SUBCOMMANDS.put("echo-worker", new Entry(
                 "one worker process of echo-server --mode prefork (its parent starts it)",
                 false, PreforkWorker::run));
