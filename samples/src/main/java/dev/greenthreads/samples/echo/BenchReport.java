@@ -13,6 +13,9 @@ final class BenchReport {
     private final BenchOptions options;
     private final Placement placement;
     private final PrintStream out;
+    /** A JVM per connection on one core, for the header's estimate of how long the run takes. */
+    private static final double INETD_SECONDS_PER_CONNECTION = 0.2;
+
     private final double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
 
     BenchReport(BenchOptions options, Placement placement, PrintStream out) {
@@ -50,7 +53,8 @@ final class BenchReport {
                 placement.summary(), options.clientThreads(), options.clientThreads() == 1 ? "" : "s", totalSteps,
                 totalSteps == 1 ? "" : "s",
                 (totalSteps - options.churnPoints().size()) * (options.warmup().plus(options.measure()).toMillis() / 1000.0 + 2.5)
-                        + options.churnPoints().size() * (options.churnMeasure().toMillis() / 1000.0 + 2.5));
+                        + options.churnPoints().stream().mapToDouble(p -> options.churnMeasure().toMillis() / 1000.0 + 2.5
+                                + (p.mode() == EchoMode.INETD ? p.connections() * INETD_SECONDS_PER_CONNECTION : 0)).sum());
         long needed = 2L * options.connections().get(options.connections().size() - 1) + 200;
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean) {
             long limit = ((com.sun.management.UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())

@@ -10,7 +10,9 @@
  *       in that: the accepting thread itself, a new platform thread, a new virtual thread.
  *       {@code select} multiplexes every connection on one thread
  *       ({@link dev.greenthreads.samples.echo.SelectorEchoServer}); {@code prefork} runs N worker
- *       processes that share the port ({@link dev.greenthreads.samples.echo.PreforkEchoServer});
+ *       processes that share the port ({@link dev.greenthreads.samples.echo.PreforkEchoServer}),
+ *       a fixed number or an elastic pool sized from its scoreboard
+ *       ({@link dev.greenthreads.samples.echo.PreforkEchoServer.Pool});
  *       {@code inetd} starts a process per connection, under a real inetd or our launcher
  *       ({@link dev.greenthreads.samples.echo.InetdEchoServer});
  *       {@code green} runs a green thread per connection on {@code dev.greenthreads.io};
