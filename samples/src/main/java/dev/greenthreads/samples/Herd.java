@@ -541,8 +541,11 @@ public final class Herd {
                     } finally {
                         lock.unlock();
                     }
-                    selector.select();
+                    int events = selector.select();
                     selector.selectedKeys().clear();
+                    if (events == 0) {
+                        continue; // woken without an event (stopping): wake no worker for it
+                    }
                     lock.lock();
                     try {
                         generation++;

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The herd's relations, which hold whatever the machine's speed: every connection is accepted
- * once; under the accept lock the socket wakes exactly the one worker that accepts; on the
+ * once; under the accept lock the socket wakes only the one worker that accepts; on the
  * shared socket it wakes more than that (for platform threads, counted by the kernel's
  * context switches, since {@code epoll_wait} puts most of the herd back to sleep before it
  * returns); the acceptor's queue wakes one worker per connection.
@@ -34,9 +34,10 @@ class HerdTest {
         Herd.Counts shared = measure(Herd.Kind.GREEN, Herd.Way.SHARED_SELECT);
         Herd.Counts lock = measure(Herd.Kind.GREEN, Herd.Way.ACCEPT_LOCK);
         assertOneWakeupPerConnection(lock);
-        assertTrue(shared.socketWakeupsPerConnection() > 1 && shared.wasted() > 0,
-                "woken per connection on the shared socket: " + shared.socketWakeupsPerConnection()
-                        + ", wasted " + shared.wasted());
+        assertTrue(shared.socketWakeupsPerConnection() > lock.socketWakeupsPerConnection() && shared.wasted() > lock.wasted(),
+                "woken per connection on the shared socket: " + shared.socketWakeupsPerConnection() + ", wasted "
+                        + shared.wasted() + "; under the accept lock: " + lock.socketWakeupsPerConnection()
+                        + ", wasted " + lock.wasted());
     }
 
     @Test
@@ -57,8 +58,13 @@ class HerdTest {
         return counts;
     }
 
+    /**
+     * Under the lock only the holder waits on the socket, so each wake-up that finds a connection
+     * is the one worker's. (A select may still return now and then with the connection not yet
+     * acceptable: a wasted wake-up, but of the one waiter, not a herd.)
+     */
     private static void assertOneWakeupPerConnection(Herd.Counts lock) {
-        assertEquals(0, lock.wasted(), lock.kind() + ", accept lock: wasted wake-ups");
-        assertEquals(CONNECTIONS, lock.socketWakeups(), lock.kind() + ", accept lock: wake-ups by the socket");
+        assertEquals(CONNECTIONS, lock.socketWakeups() - lock.wasted(),
+                lock.kind() + ", accept lock: wake-ups that found a connection");
     }
 }
