@@ -98,13 +98,19 @@ final class InetdEchoServer implements EchoServer {
                 why = e.getMessage();
             }
         }
+        if (found != null) {
+            try {
+                startInetd(found, requestedPort == 0 ? freePort() : requestedPort);
+                how = "under a real inetd: " + found.origin();
+            } catch (IOException e) {
+                why = e.getMessage();
+                found = null;
+            }
+        }
         if (found == null) {
             startLauncher(requestedPort);
             how = "no inetd (" + why + "): our launcher, which pipes each socket through its JVM's standard input"
                     + " and output; it measures a process per connection but not the socket hand-off";
-        } else {
-            startInetd(found, requestedPort == 0 ? freePort() : requestedPort);
-            how = "under a real inetd: " + found.origin();
         }
         config.log().accept("inetd: " + how);
     }
@@ -165,31 +171,44 @@ final class InetdEchoServer implements EchoServer {
             builder.environment().put("LD_LIBRARY_PATH", found.libraryPath());
         }
         inetd = builder.start();
-        inetdReader = new Thread(this::readInetd, "echo-inetd-log");
+        Process started = inetd;
+        inetdReader = new Thread(() -> readInetd(started), "echo-inetd-log");
         inetdReader.setDaemon(true);
         inetdReader.start();
 
         long deadline = System.nanoTime() + LISTEN_TIMEOUT_NANOS;
         while (!ProcFs.isListening(port)) {
             if (!inetd.isAlive() || System.nanoTime() > deadline) {
+                stopInetd();
                 String said = lastWords();
-                close();
-                throw new IOException("inetd did not listen on port " + port
+                throw new IOException(found.binary() + " did not listen on port " + port
                         + (said.isEmpty() ? "" : "; it said: " + said));
             }
             try {
                 inetd.waitFor(20, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                close();
+                stopInetd();
                 throw new IOException("interrupted while inetd started");
             }
         }
     }
 
+    /** Stops an inetd that did not come up, so that the launcher can take its place. */
+    private void stopInetd() {
+        inetd.destroyForcibly();
+        try {
+            inetd.waitFor(5, TimeUnit.SECONDS);
+            inetdReader.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        inetd = null;
+    }
+
     /** inetd's debug output: {@code "N execv PROGRAM"} per child forked, {@code "N reaped"} per child ended. */
-    private void readInetd() {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(inetd.getInputStream(), StandardCharsets.UTF_8))) {
+    private void readInetd(Process process) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = lines.readLine()) != null) {
                 if (line.matches("\\d+ execv .*")) {
