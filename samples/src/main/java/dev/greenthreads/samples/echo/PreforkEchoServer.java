@@ -97,7 +97,8 @@ final class PreforkEchoServer implements EchoServer {
             if (minSpare < 0 || maxSpare < minSpare || maxSpare < 1 || maxWorkers < 1 || interval.isNegative()
                     || interval.isZero()) {
                 throw new IllegalArgumentException("a pool wants 0 <= minSpare <= maxSpare, maxSpare >= 1,"
-                        + " maxWorkers >= 1 and a positive interval; got " + this);
+                        + " maxWorkers >= 1 and a positive interval; got minSpare " + minSpare + ", maxSpare " + maxSpare
+                        + ", maxWorkers " + maxWorkers + ", interval " + interval);
             }
         }
     }
