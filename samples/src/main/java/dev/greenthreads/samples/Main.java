@@ -4,6 +4,8 @@ import dev.greenthreads.samples.echo.EchoBench;
 import dev.greenthreads.samples.echo.EchoClientCommand;
 import dev.greenthreads.samples.echo.EchoMode;
 import dev.greenthreads.samples.echo.EchoServerCommand;
+import dev.greenthreads.samples.echo.InetdEchoService;
+import dev.greenthreads.samples.echo.PreforkPool;
 import dev.greenthreads.samples.echo.PreforkWorker;
 
 import java.io.PrintStream;
@@ -43,6 +45,9 @@ public final class Main {
         SUBCOMMANDS.put("touch-count", new Entry(
                 "the lecture's lost update (total += count): found by the interleaving explorer, replayed, fixed",
                 true, TouchCount::run));
+        SUBCOMMANDS.put("herd", new Entry(
+                "the thundering herd, counted: workers accepting from one socket three ways",
+                true, Herd::run));
         SUBCOMMANDS.put("echo-bench", new Entry(
                 "echo servers side by side: every mode against a load generator, one table and a chart",
                 false, EchoBench::run));
@@ -52,9 +57,15 @@ public final class Main {
         SUBCOMMANDS.put("echo-client", new Entry(
                 "a load generator for an echo server: verified bytes, latency percentiles",
                 false, EchoClientCommand::run));
+        SUBCOMMANDS.put("prefork-pool", new Entry(
+                "an elastic prefork pool, sized from its scoreboard as Apache's, under a load that rises and falls",
+                false, PreforkPool::run));
         SUBCOMMANDS.put("echo-worker", new Entry(
                 "one worker process of echo-server --mode prefork (its parent starts it)",
                 false, PreforkWorker::run));
+        SUBCOMMANDS.put("echo-inetd", new Entry(
+                "the echo service of one connection, as inetd starts it (echo-server --mode inetd)",
+                false, InetdEchoService::run));
     }
 
     static final String AGENT_CLASS = "dev.greenthreads.agent.Agent";

@@ -15,20 +15,27 @@ import java.util.stream.Collectors;
  * @param workers          prefork's worker processes; 0: one per server core (see {@link Placement})
  * @param largeSize        the message size of the extra point after the sweep; 0: none
  * @param largeConnections the connection count of that point
+ * @param churnModes       the modes of the connection-churn section (see {@link ConnectionChurn})
+ * @param churnClients     its client counts
  */
 record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration warmup, Duration measure,
                     int size, int largeSize, int largeConnections, int iterativeClients, int workers,
-                    int clientThreads, Path out, String java21, boolean chart, boolean pin) {
+                    int clientThreads, Path out, String java21, boolean chart, boolean pin,
+                    List<EchoMode> churnModes, List<Integer> churnClients, Duration churnMeasure) {
 
     /** One measurement: a mode at a connection count with a message size. */
     record Point(EchoMode mode, int connections, int size) {}
 
     static final List<Integer> DEFAULT_CONNECTIONS = List.of(1, 100, 1_000, 5_000);
+    static final List<EchoMode> DEFAULT_MODES = Arrays.stream(EchoMode.values()).filter(m -> m != EchoMode.INETD)
+            .collect(Collectors.toList());
+    static final List<EchoMode> DEFAULT_CHURN_MODES = List.of(EchoMode.INETD, EchoMode.THREADS, EchoMode.GREEN);
+    static final List<Integer> DEFAULT_CHURN_CLIENTS = List.of(1, 100);
 
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: echo-bench [--modes LIST] [--connections LIST] [--warmup T] [--measure T] [OPTIONS]",
             "  --modes LIST           which modes, in order (default "
-                    + Arrays.stream(EchoMode.values()).map(EchoMode::label).collect(Collectors.joining(",")) + ")",
+                    + labels(DEFAULT_MODES) + ")",
             "  --connections LIST     connection counts (default 1,100,1000,5000)",
             "  --warmup T             per point, not measured (default 1s)",
             "  --measure T            per point, measured (default 2s)",
@@ -43,24 +50,27 @@ record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration wa
             "                         threads (default: the newest under /usr/lib/jvm)",
             "  --no-pin               leave servers and load generator unpinned (default: on a machine with",
             "                         more than one CPU, servers get the first half, the load the rest)",
-            "  --no-chart             write no PNG");
+            "  --no-chart             write no PNG",
+            "then connection churn: clients that each connect, send one message, wait for its echo, close, again;",
+            "connections per second and the latency of a connection's first echo:",
+            "  --churn-modes LIST     which modes (default " + labels(DEFAULT_CHURN_MODES) + "; none: skip it); inetd",
+            "                         starts a JVM per connection, under a real inetd (fetched if need be) or our launcher",
+            "  --churn-clients LIST   clients at once (default 1,100)",
+            "  --churn-measure T      per point (default 1s; a point lasts at least one connection per client)");
 
     static BenchOptions parse(String[] args) throws CommandLine.UsageException {
         CommandLine cl = CommandLine.parse(args, Set.of("--modes", "--connections", "--warmup", "--measure", "--size",
                         "--large-size", "--large-connections",
-                        "--iterative-clients", "--workers", "--client-threads", "--out", "--java21"),
+                        "--iterative-clients", "--workers", "--client-threads", "--out", "--java21",
+                        "--churn-modes", "--churn-clients", "--churn-measure"),
                 Set.of("--no-chart", "--no-pin"));
-        List<EchoMode> modes = new ArrayList<>();
-        for (String name : cl.words("--modes", Arrays.stream(EchoMode.values()).map(EchoMode::label)
-                .collect(Collectors.toList()))) {
-            EchoMode mode = EchoMode.byLabel(name);
-            if (mode == null) {
-                throw new CommandLine.UsageException("--modes: no mode " + name + "; the modes are " + EchoMode.labels());
-            }
-            if (!modes.contains(mode)) {
-                modes.add(mode);
-            }
+        List<EchoMode> modes = modes(cl, "--modes", DEFAULT_MODES);
+        if (modes.contains(EchoMode.INETD)) {
+            throw new CommandLine.UsageException("--modes: inetd starts a process per connection and is measured in"
+                    + " the connection-churn section; name it in --churn-modes");
         }
+        List<EchoMode> churnModes = cl.string("--churn-modes", "").equalsIgnoreCase("none") ? List.of()
+                : modes(cl, "--churn-modes", DEFAULT_CHURN_MODES);
         List<Integer> connections = cl.integers("--connections", DEFAULT_CONNECTIONS, 1).stream()
                 .distinct().sorted().collect(Collectors.toList());
         return new BenchOptions(modes, connections,
@@ -75,7 +85,41 @@ record BenchOptions(List<EchoMode> modes, List<Integer> connections, Duration wa
                 Path.of(cl.string("--out", "target/echo-bench")),
                 cl.string("--java21", null),
                 !cl.has("--no-chart"),
-                !cl.has("--no-pin"));
+                !cl.has("--no-pin"),
+                churnModes,
+                cl.integers("--churn-clients", DEFAULT_CHURN_CLIENTS, 1).stream().distinct().sorted()
+                        .collect(Collectors.toList()),
+                cl.duration("--churn-measure", Duration.ofSeconds(1)));
+    }
+
+    private static List<EchoMode> modes(CommandLine cl, String option, List<EchoMode> fallback)
+            throws CommandLine.UsageException {
+        List<EchoMode> modes = new ArrayList<>();
+        for (String name : cl.words(option, fallback.stream().map(EchoMode::label).collect(Collectors.toList()))) {
+            EchoMode mode = EchoMode.byLabel(name);
+            if (mode == null) {
+                throw new CommandLine.UsageException(option + ": no mode " + name + "; the modes are " + EchoMode.labels());
+            }
+            if (!modes.contains(mode)) {
+                modes.add(mode);
+            }
+        }
+        return modes;
+    }
+
+    private static String labels(List<EchoMode> modes) {
+        return modes.stream().map(EchoMode::label).collect(Collectors.joining(","));
+    }
+
+    /** The connection-churn points: each churn mode at each client count. */
+    List<Point> churnPoints() {
+        List<Point> points = new ArrayList<>();
+        for (EchoMode mode : churnModes) {
+            for (int clients : churnClients) {
+                points.add(new Point(mode, clients, size));
+            }
+        }
+        return points;
     }
 
     /**

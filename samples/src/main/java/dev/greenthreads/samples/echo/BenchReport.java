@@ -13,6 +13,9 @@ final class BenchReport {
     private final BenchOptions options;
     private final Placement placement;
     private final PrintStream out;
+    /** A JVM per connection on one core, for the header's estimate of how long the run takes. */
+    private static final double INETD_SECONDS_PER_CONNECTION = 0.2;
+
     private final double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
 
     BenchReport(BenchOptions options, Placement placement, PrintStream out) {
@@ -49,7 +52,9 @@ final class BenchReport {
         out.printf("%s; load generator: %d selector thread%s; %d point%s, about %.0f s%n%n",
                 placement.summary(), options.clientThreads(), options.clientThreads() == 1 ? "" : "s", totalSteps,
                 totalSteps == 1 ? "" : "s",
-                totalSteps * (options.warmup().plus(options.measure()).toMillis() / 1000.0 + 2.5));
+                (totalSteps - options.churnPoints().size()) * (options.warmup().plus(options.measure()).toMillis() / 1000.0 + 2.5)
+                        + options.churnPoints().stream().mapToDouble(p -> options.churnMeasure().toMillis() / 1000.0 + 2.5
+                                + (p.mode() == EchoMode.INETD ? p.connections() * INETD_SECONDS_PER_CONNECTION : 0)).sum());
         long needed = 2L * options.connections().get(options.connections().size() - 1) + 200;
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean) {
             long limit = ((com.sun.management.UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
@@ -86,6 +91,41 @@ final class BenchReport {
                     micros(row.cpuMicrosPerMessage()), String.format("%,d", row.serverThreads()),
                     String.format("%.1f MiB", row.heapMiB()), row.note());
         }
+    }
+
+    /**
+     * The connection-churn table, then per client count how many times more connections per
+     * second a thread and a green thread per connection take than a process per connection.
+     */
+    void printChurn(List<ChurnRow> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        out.printf("%nconnection churn: each client connects, sends %s, waits for the echo, closes, again"
+                + " (%s per point)%n", bytes(options.size()), EchoServerCommand.seconds(options.churnMeasure()));
+        out.printf("first echo: from the start of the connect to the whole echo; cpu/conn: the server's CPU time"
+                + " per connection (inetd: its service processes')%n");
+        String format = "%-11s %7s %12s %10s %10s %10s  %s%n";
+        out.printf(format, "mode", "clients", "conn/s", "p50", "p99", "cpu/conn", "note");
+        for (ChurnRow row : rows) {
+            if (!row.measured()) {
+                out.printf("%-11s %7s  %s%n", row.mode(), String.format("%,d", row.clients()), row.note());
+                continue;
+            }
+            out.printf(format, row.mode(), String.format("%,d", row.clients()),
+                    String.format("%,.1f", row.connectionsPerSecond()), EchoClientCommand.millis(row.p50()),
+                    EchoClientCommand.millis(row.p99()), micros(row.cpuMicrosPerConnection()), row.note());
+        }
+        rows.stream().filter(r -> r.measured() && r.mode().equals(EchoMode.INETD.label())).forEach(process -> {
+            String others = rows.stream()
+                    .filter(r -> r.measured() && r.clients() == process.clients() && r != process)
+                    .map(r -> String.format("%s %,.0fx", r.mode(), r.connectionsPerSecond() / process.connectionsPerSecond()))
+                    .collect(Collectors.joining(", "));
+            if (!others.isEmpty()) {
+                out.printf("  a process per connection, %,d client%s: %,.1f connections/s; per second, %s as many%n",
+                        process.clients(), process.clients() == 1 ? "" : "s", process.connectionsPerSecond(), others);
+            }
+        });
     }
 
     /**

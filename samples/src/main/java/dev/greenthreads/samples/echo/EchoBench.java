@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -57,7 +58,8 @@ public final class EchoBench {
     }
 
     private int run() throws Exception {
-        int totalSteps = options.modes().stream().mapToInt(m -> options.pointsFor(m).size()).sum();
+        int totalSteps = options.modes().stream().mapToInt(m -> options.pointsFor(m).size()).sum()
+                + options.churnPoints().size();
         report.printHeader(totalSteps);
         List<BenchRow> rows = new ArrayList<>();
         boolean failed = false;
@@ -92,6 +94,17 @@ public final class EchoBench {
             }
         }
 
+        List<ChurnRow> churnRows = new ArrayList<>();
+        for (BenchOptions.Point point : options.churnPoints()) {
+            try {
+                churnRows.add(churnPoint(point, totalSteps));
+            } catch (IOException | RuntimeException e) {
+                failed = true;
+                out.printf("      failed: %s%n", e);
+                churnRows.add(ChurnRow.skipped(point.mode().label(), point.connections(), "failed: " + e.getMessage()));
+            }
+        }
+
         Files.createDirectories(options.out());
         Path csv = options.out().resolve("echo-bench.csv");
         Files.write(csv, Stream.concat(Stream.of(BenchRow.CSV_HEADER), rows.stream().map(BenchRow::csv))
@@ -109,9 +122,16 @@ public final class EchoBench {
         } else {
             chartNote = "no chart (--no-chart)";
         }
+        Path churnCsv = null;
+        if (!churnRows.isEmpty()) {
+            churnCsv = options.out().resolve("echo-bench-churn.csv");
+            Files.write(churnCsv, Stream.concat(Stream.of(ChurnRow.CSV_HEADER), churnRows.stream().map(ChurnRow::csv))
+                    .collect(Collectors.toList()), StandardCharsets.UTF_8);
+        }
         report.printTable(rows);
         report.printGlance(rows);
-        out.printf("%nwritten: %s, %s%n", csv, chartNote);
+        report.printChurn(churnRows);
+        out.printf("%nwritten: %s, %s%s%n", csv, chartNote, churnCsv == null ? "" : ", " + churnCsv);
         return failed ? 1 : 0;
     }
 
@@ -178,6 +198,92 @@ public final class EchoBench {
         } finally {
             server.close();
         }
+    }
+
+    // ---------------------------------------------------------------- one churn point
+
+    private ChurnRow churnPoint(BenchOptions.Point point, int totalSteps) throws IOException, InterruptedException {
+        EchoMode mode = point.mode();
+        int clients = point.connections();
+        out.printf("[%d/%d] churn: %s, %,d client%s each connecting, echoing %s once, closing, again%n", step++,
+                totalSteps, mode.label(), clients, clients == 1 ? "" : "s", BenchReport.bytes(point.size()));
+        String reason = mode.unavailableReason();
+        if (reason != null) {
+            out.printf("      skipped: %s%n", reason);
+            return ChurnRow.skipped(mode.label(), clients, reason);
+        }
+        ServerConfig config = ServerConfig.defaults()
+                .withMaxConnections(Math.max(ServerConfig.DEFAULT_MAX_CONNECTIONS, clients + 100))
+                .withLog(line -> out.println("      server: " + line));
+        if (mode == EchoMode.INETD) {
+            InetdEchoServer server = new InetdEchoServer(config, placement.launch(null), Inetd.defaultCache());
+            try {
+                server.start(0);
+                return churn(mode, clients, point.size(), server.port(),
+                        () -> awaitReaped(server) ? server.servicesCpuNanos() : -1,
+                        server.realInetd() ? "real inetd" : "our launcher, no inetd: pipes, no socket hand-off");
+            } finally {
+                server.close();
+            }
+        }
+        boolean prefork = mode == EchoMode.PREFORK;
+        int workers = !prefork ? 1 : options.workers() > 0 ? options.workers() : placement.serverCores();
+        PreforkEchoServer server = new PreforkEchoServer(config.withWorkers(workers, prefork ? EchoMode.THREADS : mode),
+                placement.launch(null));
+        try {
+            server.start(0);
+            return churn(mode, clients, point.size(), server.port(),
+                    () -> server.measureWorkers(ServerUse.ANSWER_MILLIS).cpuNanos(),
+                    prefork ? workers + " worker JVM" + (workers == 1 ? "" : "s") : "");
+        } finally {
+            server.close();
+        }
+    }
+
+    /** The server's CPU time so far, in nanoseconds; -1 when it cannot tell. */
+    private interface CpuClock {
+        long nanos() throws InterruptedException;
+    }
+
+    private ChurnRow churn(EchoMode mode, int clients, int size, int port, CpuClock serverCpu, String note)
+            throws IOException, InterruptedException {
+        InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        ConnectionChurn.warmUp(target, size);
+        long cpuBefore = serverCpu.nanos();
+        ConnectionChurn.Result result = ConnectionChurn.run(target, clients, size, options.churnMeasure());
+        long cpuAfter = serverCpu.nanos();
+        double cpuPerConnection = cpuBefore < 0 || cpuAfter < 0 || result.completed() == 0 ? Double.NaN
+                : (cpuAfter - cpuBefore) / 1e3 / result.completed();
+        List<String> notes = new ArrayList<>();
+        if (!note.isEmpty()) {
+            notes.add(note);
+        }
+        if (result.errorCount() > 0) {
+            notes.add("errors: " + ServerStats.describe(result.errors()));
+        }
+        ChurnRow row = new ChurnRow(mode.label(), clients, result.connectionsPerSecond(), result.latencyMillis(50),
+                result.latencyMillis(99), cpuPerConnection, result.completed(), result.errorCount(),
+                String.join("; ", notes));
+        out.printf("      = %,.1f connections/s (%,d in %.1f s), first echo p50 %s, p99 %s, %s server CPU per connection%s%n",
+                row.connectionsPerSecond(), row.completed(), result.nanos() / 1e9, EchoClientCommand.millis(row.p50()),
+                EchoClientCommand.millis(row.p99()), BenchReport.micros(row.cpuMicrosPerConnection()),
+                row.note().isEmpty() ? "" : "; " + row.note());
+        return row;
+    }
+
+    /**
+     * Waits (at most 10 s) until every service process of the inetd server has ended and been
+     * reaped, so that its CPU time is counted; false if some are still running then.
+     */
+    private static boolean awaitReaped(InetdEchoServer server) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (server.stats().open() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10); // another process's exit: nothing here to wait on
+        }
+        return true;
     }
 
     /** What the server JVMs report at the load's edges: CPU time at the start, everything at the end. */

@@ -17,7 +17,9 @@ public enum EchoMode {
     PREFORK("prefork", "worker processes sharing the port (SO_REUSEPORT), supervised by a parent"),
     GREEN("green", "a green thread per connection on dev.greenthreads.io"),
     NETTY_NIO("netty-nio", "Netty event loops, one per core, on the JDK's selector: what JVM developers would pick"),
-    NETTY_EPOLL("netty-epoll", "Netty event loops, one per core, on Netty's native epoll transport (Linux)");
+    NETTY_EPOLL("netty-epoll", "Netty event loops, one per core, on Netty's native epoll transport (Linux)"),
+    // last, so that the chart's shapes, drawn by ordinal, stay those of the modes before it
+    INETD("inetd", "a process per connection, started by inetd with the socket as its standard input and output");
 
     private final String label;
     private final String summary;
@@ -33,6 +35,14 @@ public enum EchoMode {
 
     public String summary() {
         return summary;
+    }
+
+    /**
+     * True for the modes a prefork worker can run: each serves many connections in its one
+     * process. Not prefork itself, and not {@code inetd}, which starts a process per connection.
+     */
+    public boolean runsInAWorker() {
+        return this != PREFORK && this != INETD;
     }
 
     /** The mode {@code --mode} names, or null. */
@@ -88,6 +98,8 @@ public enum EchoMode {
                 return BlockingEchoServer.virtualThreadPerConnection(config);
             case SELECT:
                 return new SelectorEchoServer(config);
+            case INETD:
+                return new InetdEchoServer(config);
             case PREFORK:
                 return new PreforkEchoServer(config);
             case GREEN:

@@ -31,6 +31,10 @@ public final class EchoServerCommand {
             "  --buffer BYTES       bytes held per connection at most (default " + ServerConfig.DEFAULT_BUFFER_SIZE + ")",
             "  --workers N          prefork: worker processes (default: processors, at least 2)",
             "  --worker-mode M      prefork: what each worker runs (default threads)",
+            "  --min-spare N        prefork: an elastic pool, sized from the scoreboard as Apache's prefork:",
+            "  --max-spare N          idle workers kept at least (MinSpareServers, default 1) and at most",
+            "  --max-workers N        (MaxSpareServers, default 2), workers at most (MaxRequestWorkers, default",
+            "                         2 x --workers); any of the three makes the pool elastic (see prefork-pool)",
             "While it runs, Enter prints its counters (and prefork's scoreboard); Ctrl-C or SIGTERM",
             "stops it gracefully and prints a summary.",
             "modes:");
@@ -45,9 +49,11 @@ public final class EchoServerCommand {
         EchoMode mode;
         int port;
         ServerConfig config;
+        PreforkEchoServer.Pool pool = null;
         try {
             CommandLine options = CommandLine.parse(args, Set.of("--mode", "--port", "--bind", "--max-connections",
-                    "--idle-timeout", "--buffer", "--workers", "--worker-mode"), Set.of());
+                    "--idle-timeout", "--buffer", "--workers", "--worker-mode", "--min-spare", "--max-spare",
+                    "--max-workers"), Set.of());
             String modeName = options.string("--mode", null);
             if (modeName == null) {
                 throw new CommandLine.UsageException("--mode is required");
@@ -57,7 +63,7 @@ public final class EchoServerCommand {
                 throw new CommandLine.UsageException("--mode wants one of " + EchoMode.labels() + ", got " + modeName);
             }
             EchoMode workerMode = EchoMode.byLabel(options.string("--worker-mode", EchoMode.THREADS.label()));
-            if (workerMode == null || workerMode == EchoMode.PREFORK) {
+            if (workerMode == null || !workerMode.runsInAWorker()) {
                 throw new CommandLine.UsageException("--worker-mode wants iterative|threads|virtual|select|green");
             }
             port = options.integer("--port", DEFAULT_PORT, 0);
@@ -68,6 +74,20 @@ public final class EchoServerCommand {
                     .withIdleTimeout(options.duration("--idle-timeout", ServerConfig.DEFAULT_IDLE_TIMEOUT))
                     .withBufferSize(options.integer("--buffer", ServerConfig.DEFAULT_BUFFER_SIZE, 1))
                     .withWorkers(options.integer("--workers", defaults.workers(), 1), workerMode);
+            if (options.has("--min-spare") || options.has("--max-spare") || options.has("--max-workers")) {
+                if (mode != EchoMode.PREFORK) {
+                    throw new CommandLine.UsageException("--min-spare, --max-spare and --max-workers size a prefork"
+                            + " pool; add --mode prefork");
+                }
+                int minSpare = options.integer("--min-spare", 1, 0);
+                int maxSpare = options.integer("--max-spare", Math.max(2, minSpare), 1);
+                int maxWorkers = options.integer("--max-workers", 2 * config.workers(), config.workers());
+                if (maxSpare < minSpare) {
+                    throw new CommandLine.UsageException("--max-spare (" + maxSpare + ") must be at least --min-spare ("
+                            + minSpare + ")");
+                }
+                pool = new PreforkEchoServer.Pool(minSpare, maxSpare, maxWorkers, Duration.ofSeconds(1));
+            }
         } catch (CommandLine.UsageException e) {
             System.err.println("echo-server: " + e.getMessage());
             System.err.println(usage());
@@ -87,7 +107,8 @@ public final class EchoServerCommand {
             System.err.println(Main.AGENT_HINT);
         }
 
-        EchoServer server = mode.create(config);
+        EchoServer server = pool != null ? new PreforkEchoServer(config, PreforkWorker.Launch.here(), pool)
+                : mode.create(config);
         try {
             server.start(port);
         } catch (IOException e) {
@@ -131,6 +152,9 @@ public final class EchoServerCommand {
     private static String describe(EchoMode mode, ServerConfig config) {
         if (mode == EchoMode.PREFORK) {
             return config.workers() + " worker processes running " + config.workerMode().label();
+        }
+        if (mode == EchoMode.INETD) {
+            return "a JVM per connection: " + mode.summary();
         }
         return mode.summary();
     }

@@ -32,6 +32,20 @@ import java.util.concurrent.TimeoutException;
  * workers keep dying young (100 ms doubling to 5 s), so a worker that cannot start does not
  * spin the machine.
  *
+ * <p><b>An elastic pool</b> ({@link Pool}), as Apache's prefork sizes its own: once per
+ * {@code interval} the parent counts the idle workers on the scoreboard (listening, no
+ * connection open; a worker starting or about to be restarted counts as idle, as it soon will
+ * be). Fewer than {@code minSpare}, and fewer than {@code maxWorkers} running: it starts more,
+ * one on the first tick, then twice as many on each tick in a row that still finds too few, up
+ * to {@value #MAX_SPAWN_RATE} (Apache's {@code MinSpareServers}, {@code MaxRequestWorkers} and
+ * spawn rate). More than {@code maxSpare}: it retires one idle worker per tick
+ * ({@code MaxSpareServers}). A retiring worker stops only if it still has no connection open
+ * when told; otherwise it refuses and goes on serving. Connections are spread by the kernel's
+ * {@code SO_REUSEPORT} hash, not by who is idle, so a connection the kernel hands to a worker's
+ * socket in the instant that worker closes it is reset: Linux has no hand-over between
+ * {@code SO_REUSEPORT} sockets. Each change of the scoreboard is logged as one line in Apache's
+ * {@code server-status} letters ({@link #scoreboardLine()}).
+ *
  * <p>The port: with {@code --port 0} the parent picks one by binding a socket that never
  * listens (so it receives no connections) with {@code SO_REUSEPORT}, and keeps it bound until
  * it closes, so the port stays this server's while workers come and go.
@@ -48,13 +62,49 @@ final class PreforkEchoServer implements EchoServer {
         BUSY,
         /** Exited; a restart is due. */
         DEAD,
-        /** Stopped by the parent's close. */
+        /** Told to stop because the pool has more idle workers than it keeps. */
+        RETIRING,
+        /** Stopped by the parent: closed, or retired. Its slot may take a new worker. */
         STOPPED;
 
         String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+
+        /** The letter of Apache's {@code server-status} scoreboard. */
+        char letter() {
+            return switch (this) {
+                case STARTING -> 'S';
+                case READY -> '_';
+                case BUSY -> 'W';
+                case DEAD -> 'D';
+                case RETIRING -> 'G';
+                case STOPPED -> '.';
+            };
+        }
     }
+
+    /**
+     * How an elastic pool is sized (see the class documentation); Apache's names in brackets.
+     *
+     * @param minSpare   idle workers kept at least ({@code MinSpareServers})
+     * @param maxSpare   idle workers kept at most ({@code MaxSpareServers})
+     * @param maxWorkers workers running at most ({@code MaxRequestWorkers})
+     * @param interval   how often the parent looks at the scoreboard (Apache: once a second)
+     */
+    record Pool(int minSpare, int maxSpare, int maxWorkers, java.time.Duration interval) {
+        Pool {
+            if (minSpare < 0 || maxSpare < minSpare || maxSpare < 1 || maxWorkers < 1 || interval.isNegative()
+                    || interval.isZero()) {
+                throw new IllegalArgumentException("a pool wants 0 <= minSpare <= maxSpare, maxSpare >= 1,"
+                        + " maxWorkers >= 1 and a positive interval; got minSpare " + minSpare + ", maxSpare " + maxSpare
+                        + ", maxWorkers " + maxWorkers + ", interval " + interval);
+            }
+        }
+    }
+
+    /** Workers an elastic pool starts in one tick at most (Apache's MAX_SPAWN_RATE). */
+    static final int MAX_SPAWN_RATE = 32;
 
     /**
      * Threads, heap and CPU time the workers use, summed over those that answered
@@ -93,6 +143,10 @@ final class PreforkEchoServer implements EchoServer {
     private final List<Thread> readers = new ArrayList<>();
     private final ScheduledExecutorService supervisor;
 
+    private final Pool pool;
+    private int spawnRate = 1;
+    private String lastScoreboardLine = "";
+
     private SocketChannel portReservation;
     private int port;
     private boolean closing;
@@ -103,8 +157,21 @@ final class PreforkEchoServer implements EchoServer {
 
     /** With workers started as {@code launch} says (another JDK, confined to some CPUs). */
     PreforkEchoServer(ServerConfig config, PreforkWorker.Launch launch) {
+        this(config, launch, null);
+    }
+
+    /**
+     * An elastic pool: {@code config.workers()} to start with, then sized as {@code pool} says;
+     * null: a fixed number of workers.
+     */
+    PreforkEchoServer(ServerConfig config, PreforkWorker.Launch launch, Pool pool) {
+        if (pool != null && config.workers() > pool.maxWorkers()) {
+            throw new IllegalArgumentException("prefork: " + config.workers() + " workers to start with, but at most "
+                    + pool.maxWorkers() + " may run; lower --workers or raise --max-workers");
+        }
         this.config = config;
         this.launch = launch;
+        this.pool = pool;
         this.supervisor = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "echo-prefork-supervisor");
             thread.setDaemon(true);
@@ -136,6 +203,99 @@ final class PreforkEchoServer implements EchoServer {
             close();
             throw new IOException(failure);
         }
+        if (pool != null) {
+            long every = pool.interval().toNanos();
+            supervisor.scheduleWithFixedDelay(this::maintainPool, every, every, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * One look at the scoreboard by an elastic pool's parent: start workers while too few are
+     * idle, retire one while too many are; log the scoreboard when it changed.
+     */
+    private synchronized void maintainPool() {
+        if (closing) {
+            return;
+        }
+        int running = 0;
+        int idle = 0;
+        for (Slot slot : slots) {
+            switch (slot.state) {
+                case READY, STARTING, DEAD -> {
+                    running++;
+                    idle++;
+                }
+                case BUSY, RETIRING -> running++;
+                default -> { }
+            }
+        }
+        if (idle < pool.minSpare() && running < pool.maxWorkers()) {
+            int start = Math.min(spawnRate, Math.min(pool.minSpare() - idle, pool.maxWorkers() - running));
+            for (int i = 0; i < start; i++) {
+                Slot slot = slots.stream().filter(s -> s.state == State.STOPPED).findFirst().orElse(null);
+                if (slot == null) {
+                    slot = new Slot(slots.size());
+                    slots.add(slot);
+                }
+                launch(slot);
+            }
+            config.log().accept(String.format("prefork: %d idle of %d, fewer than %d spare: starting %d worker%s",
+                    idle, running, pool.minSpare(), start, start == 1 ? "" : "s"));
+            spawnRate = Math.min(MAX_SPAWN_RATE, spawnRate * 2);
+        } else {
+            spawnRate = 1;
+            if (idle > pool.maxSpare()) {
+                slots.stream().filter(s -> s.state == State.READY).reduce((first, last) -> last).ifPresent(slot -> {
+                    if (command(slot, "retire")) {
+                        slot.state = State.RETIRING;
+                    }
+                });
+            }
+        }
+        logScoreboardIfChanged();
+    }
+
+    /** Holding the monitor. */
+    private void logScoreboardIfChanged() {
+        String line = scoreboardLine();
+        if (!line.equals(lastScoreboardLine)) {
+            lastScoreboardLine = line;
+            config.log().accept("prefork scoreboard: " + line);
+        }
+    }
+
+    /**
+     * The scoreboard in one line, a letter per slot as Apache's {@code server-status} shows it
+     * ({@code _} ready, {@code W} busy, {@code S} starting, {@code G} retiring, {@code D} dead,
+     * {@code .} empty), then the counts.
+     */
+    synchronized String scoreboardLine() {
+        StringBuilder letters = new StringBuilder();
+        int running = 0;
+        int idle = 0;
+        long open = 0;
+        for (Slot slot : slots) {
+            letters.append(slot.state.letter());
+            if (slot.state != State.STOPPED) {
+                running++;
+            }
+            if (slot.state == State.READY) {
+                idle++;
+            }
+            open += slot.current.open();
+        }
+        return String.format("%s  %d worker%s, %d idle, %d connection%s open", letters, running,
+                running == 1 ? "" : "s", idle, open, open == 1 ? "" : "s");
+    }
+
+    /** Workers running now: every slot but the stopped ones. */
+    synchronized int runningWorkers() {
+        return (int) slots.stream().filter(s -> s.state != State.STOPPED).count();
+    }
+
+    /** Workers listening with no connection open. */
+    synchronized int idleWorkers() {
+        return (int) slots.stream().filter(s -> s.state == State.READY).count();
     }
 
     /** Waits until every worker listens; returns why not if one exits first or they take too long. */
@@ -231,6 +391,8 @@ final class PreforkEchoServer implements EchoServer {
         }
         if (report.startsWith("ready")) {
             slot.state = State.READY;
+        } else if (report.startsWith("retire-refused")) {
+            slot.state = State.BUSY;
         } else if (report.startsWith("stats ")) {
             slot.current = ServerStats.decode(report.substring("stats ".length()));
             if (slot.state == State.READY || slot.state == State.BUSY) {
@@ -268,8 +430,12 @@ final class PreforkEchoServer implements EchoServer {
         if (slot.measured != null) {
             slot.measured.complete(null);
         }
-        if (closing) {
+        if (closing || slot.state == State.RETIRING) {
             slot.state = State.STOPPED;
+            if (!closing) {
+                config.log().accept(String.format("prefork: %s retired", name));
+                logScoreboardIfChanged();
+            }
         } else {
             slot.state = State.DEAD;
             boolean young = System.nanoTime() - slot.startedNanos < QUICK_DEATH_NANOS;

@@ -29,12 +29,15 @@ import java.util.concurrent.TimeUnit;
  *   {@value #REPORT}ready pid=N                   listening, serving
  *   {@value #REPORT}stats accepted=.. open=.. ... its counters; every 200 ms when they change, and last
  *   {@value #REPORT}measured threads=N heap=B cpu=NS  answer to "measure"
+ *   {@value #REPORT}retire-refused open=N          answer to "retire" with connections open
  *   anything else                              a log line, which the parent prints with the worker's name
  * </pre>
  * From the parent, on standard input: {@code measure} (threads: the peak number of live threads
  * above this process's baseline since the last {@code reset-peak}; heap: Java heap growth after
  * a GC, over the baseline; cpu: the CPU time this process has used so far, in nanoseconds, read
  * before that GC, -1 where the JDK does not tell), {@code reset-peak}, {@code stats}, and
+ * {@code retire} (stop as for {@code stop} if no connection is open, else answer
+ * {@code retire-refused} and go on: an elastic pool retires idle workers only), and
  * {@code stop} or end of input:
  * close the server, report the final counters, exit. End of input also comes when the parent
  * dies, however it dies, so a worker never outlives its parent. A worker ignores SIGINT: Ctrl-C
@@ -64,8 +67,8 @@ public final class PreforkWorker {
                     Set.of("--port", "--bind", "--mode", "--max-connections", "--idle-timeout", "--buffer"), Set.of());
             port = options.integer("--port", -1, 1);
             mode = EchoMode.byLabel(options.string("--mode", EchoMode.THREADS.label()));
-            if (mode == null || mode == EchoMode.PREFORK) {
-                throw new CommandLine.UsageException("--mode wants one of " + EchoMode.labels() + " but prefork");
+            if (mode == null || !mode.runsInAWorker()) {
+                throw new CommandLine.UsageException("--mode wants one of " + EchoMode.labels() + " but prefork and inetd");
             }
             config = ServerConfig.defaults()
                     .withBindAddress(InetAddress.getByName(options.string("--bind", "127.0.0.1")))
@@ -111,8 +114,15 @@ public final class PreforkWorker {
 
         try (BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
             String command;
-            while ((command = commands.readLine()) != null && !command.trim().equals("stop")) {
+            boolean retired = false;
+            while (!retired && (command = commands.readLine()) != null && !command.trim().equals("stop")) {
                 switch (command.trim()) {
+                    case "retire" -> {
+                        retired = server.stats().open() == 0;
+                        if (!retired) {
+                            say(REPORT + "retire-refused open=" + server.stats().open());
+                        }
+                    }
                     case "measure" -> {
                         long cpu = processCpuNanos();
                         long heap = Heap.usedAfterGc() - baselineHeap;

@@ -32,8 +32,8 @@ public record ServerConfig(InetAddress bindAddress, int maxConnections, Duration
             throw new IllegalArgumentException("maxConnections, bufferSize and workers must be >= 1,"
                     + " idleTimeout >= 0");
         }
-        if (workerMode == EchoMode.PREFORK) {
-            throw new IllegalArgumentException("a prefork worker cannot itself be prefork");
+        if (!workerMode.runsInAWorker()) {
+            throw new IllegalArgumentException("a prefork worker runs neither prefork nor inetd");
         }
     }
 

@@ -10,7 +10,11 @@
  *       in that: the accepting thread itself, a new platform thread, a new virtual thread.
  *       {@code select} multiplexes every connection on one thread
  *       ({@link dev.greenthreads.samples.echo.SelectorEchoServer}); {@code prefork} runs N worker
- *       processes that share the port ({@link dev.greenthreads.samples.echo.PreforkEchoServer});
+ *       processes that share the port ({@link dev.greenthreads.samples.echo.PreforkEchoServer}),
+ *       a fixed number or an elastic pool sized from its scoreboard
+ *       ({@link dev.greenthreads.samples.echo.PreforkEchoServer.Pool});
+ *       {@code inetd} starts a process per connection, under a real inetd or our launcher
+ *       ({@link dev.greenthreads.samples.echo.InetdEchoServer});
  *       {@code green} runs a green thread per connection on {@code dev.greenthreads.io};
  *       {@code netty-nio} and {@code netty-epoll} are the server JVM developers would otherwise
  *       write, on Netty's event loops ({@link dev.greenthreads.samples.echo.NettyEchoServer}).</li>
@@ -19,6 +23,9 @@
  *       reaping and closing at shutdown.</li>
  *   <li><b>load generator</b> ({@link dev.greenthreads.samples.echo.LoadGenerator}): thousands of
  *       client connections on a few selector threads.</li>
+ *   <li><b>connection churn</b> ({@link dev.greenthreads.samples.echo.ConnectionChurn}): clients
+ *       that connect, echo one message and close, again and again: what a server pays per
+ *       connection rather than per message.</li>
  * </ul>
  *
  * <h2>What every server guarantees, and why a bad client cannot hurt the others</h2>

@@ -20,6 +20,7 @@ class EchoBenchTest {
         int code = EchoBench.run(new String[] {"--modes", "iterative,select", "--connections", "1,3",
                 "--warmup", "0", "--measure", "1s", "--iterative-clients", "3", "--out", out.toString(),
                 "--large-size", "0", // the large-message point is the next test's
+                "--churn-modes", "none", // connection churn is its own test's
                 "--no-pin"}); // pinning would confine this test JVM, and the tests after it, to half the CPUs
         assertEquals(0, code);
 
@@ -44,7 +45,7 @@ class EchoBenchTest {
     @Test
     void aLargeMessagePointFollowsTheSweep(@TempDir Path out) throws Exception {
         int code = EchoBench.run(new String[] {"--modes", "select", "--connections", "2", "--large-size", "4096",
-                "--large-connections", "3", "--warmup", "0", "--measure", "500ms", "--no-chart", "--no-pin",
+                "--large-connections", "3", "--churn-modes", "none", "--warmup", "0", "--measure", "500ms", "--no-chart", "--no-pin",
                 "--out", out.toString()});
         assertEquals(0, code);
         List<BenchRow> rows = Files.readAllLines(out.resolve("echo-bench.csv"), StandardCharsets.UTF_8).stream()
@@ -54,6 +55,25 @@ class EchoBenchTest {
         BenchRow large = rows.get(1);
         assertEquals(3, large.served());
         assertEquals(0, large.errors());
+    }
+
+    @Test
+    void connectionChurnMeasuresAProcessAThreadAndAGreenThreadPerConnection(@TempDir Path out) throws Exception {
+        int code = EchoBench.run(new String[] {"--modes", "select", "--connections", "1", "--large-size", "0",
+                "--warmup", "0", "--measure", "200ms", "--churn-modes", "inetd,threads,green", "--churn-clients", "1,3",
+                "--churn-measure", "300ms", "--no-chart", "--no-pin", "--out", out.toString()});
+        assertEquals(0, code);
+        List<String> lines = Files.readAllLines(out.resolve("echo-bench-churn.csv"), StandardCharsets.UTF_8);
+        assertEquals(ChurnRow.CSV_HEADER, lines.get(0));
+        List<String[]> rows = lines.stream().skip(1).map(l -> l.split(",")).collect(Collectors.toList());
+        assertEquals(List.of("inetd 1", "inetd 3", "threads 1", "threads 3", "green 1", "green 3"),
+                rows.stream().map(r -> r[0] + " " + r[1]).collect(Collectors.toList()));
+        for (String[] row : rows) {
+            String what = String.join(",", row);
+            assertTrue(Double.parseDouble(row[2]) > 0, "connections per second: " + what);
+            assertTrue(Long.parseLong(row[6]) >= Long.parseLong(row[1]), "a connection per client at least: " + what);
+            assertEquals("0", row[7], "errors: " + what);
+        }
     }
 
     @Test
