@@ -221,10 +221,10 @@ final class CarrierMonitor implements Runnable {
             spares.giveBack(to); // its slice ended, or it is pushing: look again next time
             return;
         }
-        spares.hand(to, c);
         c.blockedDetections++;
+        handOffs++; // only the monitor writes it; counted before the hand, which may let every thread end at once
+        spares.hand(to, c);
         FlightEvents.carrierBlocked(dispatcher, from);
-        handOffs++; // only the monitor writes it
     }
 
     /** Whether {@code t} waits in the kernel rather than computes; see the class comment. */
