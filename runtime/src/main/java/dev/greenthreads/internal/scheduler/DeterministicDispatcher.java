@@ -2,8 +2,6 @@ package dev.greenthreads.internal.scheduler;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One carrier; each time it needs the next thread it draws one uniformly from the whole ready
@@ -32,29 +30,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * from one root thread ({@code scheduler.run(() -> ...)}) rather than from the platform thread
  * one by one, or the carrier may already be running the first when the second is submitted.
  */
-final class DeterministicDispatcher extends Dispatcher {
+final class DeterministicDispatcher extends OneCarrierDispatcher {
 
     /** Virtual time each dispatch costs. */
     static final long QUANTUM_NANOS = 10_000;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
     private final SplittableRandom random;
     /** The ready set, in no meaningful order; guarded by lock. */
     private GreenStrand[] ready = new GreenStrand[16];
     private int readyCount;
-    private final TimerHeap<GreenStrand> timers = new TimerHeap<>();
-    /** Written under lock by the carrier; read by its green threads. */
-    private volatile long clock;
 
     DeterministicDispatcher(String name, long seed, FailureSink failures) {
-        super(name, 1, failures);
+        super(name, failures);
         this.random = new SplittableRandom(seed);
-    }
-
-    @Override
-    public long nanoTime() {
-        return clock;
     }
 
     @Override
@@ -141,36 +129,6 @@ final class DeterministicDispatcher extends Dispatcher {
             if (t.expire()) {
                 add(t);
             }
-        }
-    }
-
-    @Override
-    void addTimer(GreenStrand t) {
-        lock.lock();
-        try {
-            timers.add(t, t.deadline);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    void removeTimer(GreenStrand t) {
-        lock.lock();
-        try {
-            timers.remove(t);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    void wakeAllCarriers() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
         }
     }
 }

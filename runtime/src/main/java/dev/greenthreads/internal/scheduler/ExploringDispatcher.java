@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -49,7 +48,7 @@ import java.util.function.Function;
  * counted as ended for the base class, never dispatched again (a late wake-up of one is
  * ignored), and collected with the body's objects.
  */
-public final class ExploringDispatcher extends Dispatcher {
+public final class ExploringDispatcher extends OneCarrierDispatcher {
 
     /** Virtual time each dispatch costs. */
     static final long QUANTUM_NANOS = 10_000;
@@ -137,8 +136,6 @@ public final class ExploringDispatcher extends Dispatcher {
     private final ScheduleStrategy strategy;
     private Runnable startRoot;
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
     private final Condition finished = lock.newCondition();
     private boolean over;
     private final Outcome outcome = new Outcome();
@@ -169,12 +166,9 @@ public final class ExploringDispatcher extends Dispatcher {
     private ExplorationTrace trace;
     private final Map<Object, String> lockNames = new IdentityHashMap<>();
 
-    private final TimerHeap<GreenStrand> timers = new TimerHeap<>();
-    /** Written under lock by the carrier; read by its green threads. */
-    private volatile long clock;
 
     private ExploringDispatcher(Plan plan, Sink sink) {
-        super("explorer", 1, sink);
+        super("explorer", sink);
         sink.dispatcher = this;
         this.plan = plan;
         this.strategy = plan.strategy;
@@ -213,11 +207,6 @@ public final class ExploringDispatcher extends Dispatcher {
 
     boolean sharedFields() {
         return plan.sharedFields;
-    }
-
-    @Override
-    public long nanoTime() {
-        return clock;
     }
 
     // ------------------------------------------------------------------------------------
@@ -673,36 +662,6 @@ public final class ExploringDispatcher extends Dispatcher {
                     add(slot);
                 }
             }
-        }
-    }
-
-    @Override
-    void addTimer(GreenStrand t) {
-        lock.lock();
-        try {
-            timers.add(t, t.deadline);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    void removeTimer(GreenStrand t) {
-        lock.lock();
-        try {
-            timers.remove(t);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    void wakeAllCarriers() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
         }
     }
 }
