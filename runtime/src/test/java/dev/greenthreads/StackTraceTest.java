@@ -1,6 +1,7 @@
 package dev.greenthreads;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.greenthreads.sync.Cond;
@@ -226,6 +227,37 @@ class StackTraceTest {
     }
 
     /** {@code line} -1: any line (the runtime's own); {@code method} null: any (a lambda's). */
+    /**
+     * An exception thrown after the thread was resumed, several times and at different depths,
+     * shows the frames it really ran through, each at the line it is at: the resumption re-enters
+     * them and nothing of that machinery (no frame of the continuation's code) shows between them.
+     */
+    @Test
+    void anExceptionThrownAfterResumingShowsTheFramesItRanThroughWithTheirLines() {
+        GreenThread<Void> t = scheduler.start(() -> { lines[0] = line(); failAfterYields(3); });
+        GreenThreadException e = assertThrows(GreenThreadException.class, t::join);
+        StackTraceElement[] trace = e.getCause().getStackTrace();
+        assertEquals("failed after resuming", e.getCause().getMessage());
+        assertFrame(trace[0], ME, "failAfterYields", FILE, lines[5]);
+        for (int i = 1; i <= 3; i++) {
+            assertFrame(trace[i], ME, "failAfterYields", FILE, lines[4]);
+        }
+        assertFrame(trace[4], ME, null, FILE, lines[0]);
+        assertTrue(trace[4].getMethodName().startsWith("lambda$"), () -> Arrays.toString(trace));
+        assertTrue(Arrays.stream(trace).noneMatch(f -> f.getClassName().contains("continuation")), () -> Arrays.toString(trace));
+    }
+
+    @Suspendable
+    private void failAfterYields(int depth) {
+        GreenThread.yield();
+        if (depth > 0) {
+            lines[4] = line(); failAfterYields(depth - 1);
+            return;
+        }
+        GreenThread.yield();
+        lines[5] = line(); throw new IllegalStateException("failed after resuming");
+    }
+
     private static void assertFrame(StackTraceElement e, String className, String method, String file, int line) {
         assertEquals(className, e.getClassName(), e::toString);
         if (method != null) {
