@@ -4,6 +4,7 @@ import dev.greenthreads.management.CarrierCounters;
 import dev.greenthreads.management.SchedulerMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
@@ -123,52 +124,41 @@ public final class Scoreboard implements SchedulerMXBean {
 
     @Override
     public long getDispatches() {
-        long n = 0;
-        for (Core c : dispatcher.cores()) {
-            n += c.dispatches();
-        }
-        return n;
+        return sum(Core::dispatches);
     }
 
     @Override
     public long getSteals() {
-        long n = 0;
-        for (Core c : dispatcher.cores()) {
-            n += c.steals;
-        }
-        return n;
+        return sum(c -> c.steals);
     }
 
     @Override
     public long getParks() {
-        long n = 0;
-        for (Core c : dispatcher.cores()) {
-            n += c.parks;
-        }
-        return n;
+        return sum(c -> c.parks);
     }
 
     @Override
     public long getPolls() {
-        long n = 0;
-        for (Core c : dispatcher.cores()) {
-            n += c.polls;
-        }
-        return n;
+        return sum(c -> c.polls);
     }
 
     @Override
     public long getSlicesExpired() {
-        return 0;
+        return sum(Core::sliceExpirations);
+    }
+
+    /** A per-carrier counter summed over the carriers. */
+    private long sum(ToLongFunction<Core> counter) {
+        long n = 0;
+        for (Core c : dispatcher.cores()) {
+            n += counter.applyAsLong(c);
+        }
+        return n;
     }
 
     @Override
     public long getBlockedDetections() {
-        long n = 0;
-        for (Core c : dispatcher.cores()) {
-            n += c.blockedDetections;
-        }
-        return n;
+        return sum(c -> c.blockedDetections);
     }
 
     @Override
