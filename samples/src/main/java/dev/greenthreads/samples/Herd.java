@@ -21,6 +21,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 /**
  * {@code herd}: the thundering herd, counted. N workers wait to accept connections from one
@@ -100,12 +103,25 @@ public final class Herd {
      * @param kernelWakeups  platform workers: times the kernel woke one of their threads from a sleep
      *                       (voluntary context switches), the wake-ups {@code epoll_wait} absorbs
      *                       included; -1 for green workers or where {@code /proc} does not tell
+     * @param carrierWakeups green workers: times the scheduler unparked an idle carrier (its MXBean's
+     *                       {@code WakeUps}); -1 for platform workers
+     * @param dispatches     green workers: green threads the scheduler ran or resumed (its MXBean's
+     *                       {@code Dispatches}), one per start, unpark or yield; -1 for platform workers
      */
     record Counts(Kind kind, Way way, int workers, long accepted, long socketWakeups, long wasted,
-                  long handoffWakeups, long kernelWakeups, long cpuNanos, long nanos) {
+                  long handoffWakeups, long kernelWakeups, long carrierWakeups, long dispatches, long cpuNanos,
+                  long nanos) {
 
         double kernelWakeupsPerConnection() {
             return kernelWakeups < 0 ? Double.NaN : (double) kernelWakeups / accepted;
+        }
+
+        double carrierWakeupsPerConnection() {
+            return carrierWakeups < 0 ? Double.NaN : (double) carrierWakeups / accepted;
+        }
+
+        double dispatchesPerConnection() {
+            return dispatches < 0 ? Double.NaN : (double) dispatches / accepted;
         }
 
         double socketWakeupsPerConnection() {
@@ -164,10 +180,10 @@ public final class Herd {
                 System.out.printf("[%d/%d] %s, %s ...%n", step++, total, kind.label, way.label);
                 Counts counts = measure(kind, way, options.workers(), options.connections(), options.burst());
                 System.out.printf("      = per connection: %.2f woken by the socket, %.2f wasted, %.2f by a hand-off,"
-                        + " %s kernel wake-ups, %s CPU%n",
+                        + " %s kernel wake-ups, %s carrier wake-ups, %s green threads run, %s CPU%n",
                         counts.socketWakeupsPerConnection(), counts.wastedPerConnection(),
-                        counts.handoffWakeupsPerConnection(), Double.isNaN(counts.kernelWakeupsPerConnection()) ? "-"
-                                : String.format("%.2f", counts.kernelWakeupsPerConnection()),
+                        counts.handoffWakeupsPerConnection(), perConnection(counts.kernelWakeupsPerConnection()),
+                        perConnection(counts.carrierWakeupsPerConnection()), perConnection(counts.dispatchesPerConnection()),
                         micros(counts.cpuMicrosPerConnection()));
                 all.add(counts);
             }
@@ -181,16 +197,23 @@ public final class Herd {
                 + " socket; wasted: of those, the ones that found nothing;%nhand-off: woken by the accept lock or the"
                 + " queue; kernel: platform threads woken from a sleep by the kernel (voluntary context switches),%n"
                 + "those epoll_wait sends back to sleep when another worker took the connection first included;"
+                + " carriers: idle carrier threads the green%nscheduler unparked (its MXBean's WakeUps: a start or an"
+                + " unpark wakes at most one, and none while a carrier is already looking for work);%n"
+                + "runs: green threads it ran or resumed (its Dispatches, one per start, unpark or yield);"
                 + " cpu: this process less the client%n");
-        String format = "%-17s %-28s %7s %7s %9s %7s %10s%n";
-        System.out.printf(format, "workers", "way", "woken", "wasted", "hand-off", "kernel", "cpu");
+        String format = "%-17s %-28s %7s %7s %9s %7s %9s %6s %10s%n";
+        System.out.printf(format, "workers", "way", "woken", "wasted", "hand-off", "kernel", "carriers", "runs", "cpu");
         for (Counts c : all) {
             System.out.printf(format, c.kind().label + " x" + c.workers(), c.way().label,
                     String.format("%.2f", c.socketWakeupsPerConnection()), String.format("%.2f", c.wastedPerConnection()),
-                    String.format("%.2f", c.handoffWakeupsPerConnection()),
-                    Double.isNaN(c.kernelWakeupsPerConnection()) ? "-" : String.format("%.2f", c.kernelWakeupsPerConnection()),
+                    String.format("%.2f", c.handoffWakeupsPerConnection()), perConnection(c.kernelWakeupsPerConnection()),
+                    perConnection(c.carrierWakeupsPerConnection()), perConnection(c.dispatchesPerConnection()),
                     micros(c.cpuMicrosPerConnection()));
         }
+    }
+
+    private static String perConnection(double value) {
+        return Double.isNaN(value) ? "-" : String.format("%.2f", value);
     }
 
     private static String micros(double value) {
@@ -208,11 +231,17 @@ public final class Herd {
             long cpuBefore = processCpuNanos();
             long start = System.nanoTime();
             run.start();
+            long carriersBefore = kind == Kind.GREEN ? schedulerCounter("WakeUps") : -1;
+            long dispatchesBefore = kind == Kind.GREEN ? schedulerCounter("Dispatches") : -1;
             long clientCpu;
             long kernelWakeups;
+            long carrierWakeups;
+            long dispatches;
             try {
                 clientCpu = client(server.getLocalAddress(), connections, burst);
                 kernelWakeups = kind == Kind.PLATFORM ? voluntarySwitches(THREAD_NAME) : -1;
+                carrierWakeups = carriersBefore < 0 ? -1 : schedulerCounter("WakeUps") - carriersBefore;
+                dispatches = dispatchesBefore < 0 ? -1 : schedulerCounter("Dispatches") - dispatchesBefore;
             } finally {
                 run.stop();
             }
@@ -220,7 +249,7 @@ public final class Herd {
             long cpuAfter = processCpuNanos();
             long cpu = cpuBefore < 0 || cpuAfter < 0 ? -1 : cpuAfter - cpuBefore - clientCpu;
             return new Counts(kind, way, workers, run.accepted.sum(), run.socketWakeups.sum(), run.wasted.sum(),
-                    run.handoffWakeups.sum(), kernelWakeups, cpu, nanos);
+                    run.handoffWakeups.sum(), kernelWakeups, carrierWakeups, dispatches, cpu, nanos);
         }
     }
 
@@ -279,6 +308,24 @@ public final class Herd {
             return sum;
         } catch (IOException | RuntimeException e) {
             return -1;
+        }
+    }
+
+    /**
+     * One counter of the green schedulers' MXBeans ({@code dev.greenthreads:type=Scheduler,name=*}),
+     * summed over every scheduler of this JVM.
+     */
+    static long schedulerCounter(String attribute) {
+        try {
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            long sum = 0;
+            for (ObjectName name : server.queryNames(
+                    new ObjectName("dev.greenthreads:type=Scheduler,*"), null)) {
+                sum += (Long) server.getAttribute(name, attribute);
+            }
+            return sum;
+        } catch (JMException e) {
+            throw new IllegalStateException("herd: cannot read " + attribute + " from the green schedulers' MXBeans", e);
         }
     }
 

@@ -2,7 +2,10 @@ package dev.greenthreads.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -11,22 +14,36 @@ import org.junit.jupiter.api.Test;
  * once; under the accept lock the socket wakes only the one worker that accepts; on the
  * shared socket it wakes more than that (for platform threads, counted by the kernel's
  * context switches, since {@code epoll_wait} puts most of the herd back to sleep before it
- * returns); the acceptor's queue wakes one worker per connection.
+ * returns); the acceptor's queue wakes one worker per connection; and waking a green worker
+ * wakes at most one idle carrier.
  */
 class HerdTest {
 
     private static final int WORKERS = 6;
     private static final int CONNECTIONS = 200;
 
+    /**
+     * The kernel's herd is counted in context switches, and two wake-ups of a thread that has not
+     * run in between are one switch: on a machine so loaded that the losers of one connection are
+     * still waiting for a CPU when the next arrives, the herd hides. So the relation is asked of
+     * up to three runs, and must show in one (it never shows where the kernel wakes one waiter).
+     */
     @Test
     void platformThreadsInSelectOnTheSharedSocketAreWokenMoreThanUnderTheAcceptLock() throws Exception {
-        Herd.Counts shared = measure(Herd.Kind.PLATFORM, Herd.Way.SHARED_SELECT);
-        Herd.Counts lock = measure(Herd.Kind.PLATFORM, Herd.Way.ACCEPT_LOCK);
-        assertOneWakeupPerConnection(lock);
-        Assumptions.assumeTrue(shared.kernelWakeups() >= 0, "no /proc/self/task here to count the kernel's wake-ups");
-        assertTrue(shared.kernelWakeupsPerConnection() > lock.kernelWakeupsPerConnection() + 1,
-                "the kernel woke " + shared.kernelWakeupsPerConnection() + " threads per connection on the shared"
-                        + " socket, " + lock.kernelWakeupsPerConnection() + " under the accept lock");
+        List<String> runs = new ArrayList<>();
+        for (int run = 0; run < 3; run++) {
+            Herd.Counts shared = measure(Herd.Kind.PLATFORM, Herd.Way.SHARED_SELECT);
+            Herd.Counts lock = measure(Herd.Kind.PLATFORM, Herd.Way.ACCEPT_LOCK);
+            assertOneWakeupPerConnection(lock);
+            Assumptions.assumeTrue(shared.kernelWakeups() >= 0, "no /proc/self/task here to count the kernel's wake-ups");
+            if (shared.kernelWakeupsPerConnection() > lock.kernelWakeupsPerConnection() + 1) {
+                return;
+            }
+            runs.add(shared.kernelWakeupsPerConnection() + " on the shared socket, " + lock.kernelWakeupsPerConnection()
+                    + " under the accept lock");
+        }
+        fail("the kernel woke about as many threads per connection on the shared socket as under the accept lock, in"
+                + " every run: " + String.join("; ", runs));
     }
 
     @Test
@@ -49,6 +66,21 @@ class HerdTest {
             assertTrue(acceptor.socketWakeups() - acceptor.wasted() <= CONNECTIONS, kind + ": the acceptor found"
                     + " connections on " + (acceptor.socketWakeups() - acceptor.wasted()) + " wake-ups for "
                     + CONNECTIONS + " connections");
+        }
+    }
+
+    /**
+     * The scheduler's side of the herd: a start or an unpark wakes at most one idle carrier, and
+     * each is followed by one dispatch of the thread it made ready, so the idle carriers woken
+     * never outnumber the dispatches, whichever way the workers wait.
+     */
+    @Test
+    void greenWorkersNeverWakeMoreIdleCarriersThanThreadsTheyRun() throws Exception {
+        for (Herd.Way way : Herd.Way.values()) {
+            Herd.Counts counts = measure(Herd.Kind.GREEN, way);
+            assertTrue(counts.carrierWakeups() >= 0 && counts.carrierWakeups() <= counts.dispatches(),
+                    way + ": " + counts.carrierWakeups() + " idle carriers woken for " + counts.dispatches()
+                            + " green threads run");
         }
     }
 
