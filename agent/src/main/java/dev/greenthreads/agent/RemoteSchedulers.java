@@ -125,7 +125,8 @@ final class RemoteSchedulers implements AutoCloseable {
         }
     }
 
-    private static final String[] COUNTERS = {"dispatches", "steals", "parks", "polls", "slicesExpired", "blockedDetections"};
+    private static final String[] COUNTERS = {"dispatches", "steals", "parks", "polls", "slicesExpired", "blockedDetections",
+            "wakeUps"};
 
     private void scoreboard(ObjectName name, Map<String, long[]> previous, StringBuilder screen)
             throws IOException, JMException {
@@ -142,8 +143,8 @@ final class RemoteSchedulers implements AutoCloseable {
         if (carriers.length == 0) {
             return;
         }
-        screen.append(String.format(Locale.ROOT, "  %-5s %-28s %11s %9s %9s %9s %9s %9s%n", "CORE", "THREAD", "DISPATCHES",
-                "STEALS", "PARKS", "POLLS", "SLICES", "BLOCKED"));
+        screen.append(String.format(Locale.ROOT, "  %-5s %-28s %11s %9s %9s %9s %9s %9s %9s%n", "CORE", "THREAD",
+                "DISPATCHES", "STEALS", "PARKS", "POLLS", "SLICES", "BLOCKED", "WAKEUPS"));
         for (CompositeData c : carriers) {
             int index = (Integer) c.get("index");
             String key = name + "/" + index;

@@ -13,11 +13,12 @@ public final class CarrierCounters {
     private final long polls;
     private final long slicesExpired;
     private final long blockedDetections;
+    private final long wakeUps;
 
     @ConstructorProperties({"index", "thread", "dispatches", "steals", "parks", "polls", "slicesExpired",
-            "blockedDetections"})
+            "blockedDetections", "wakeUps"})
     public CarrierCounters(int index, String thread, long dispatches, long steals, long parks, long polls,
-            long slicesExpired, long blockedDetections) {
+            long slicesExpired, long blockedDetections, long wakeUps) {
         this.index = index;
         this.thread = thread;
         this.dispatches = dispatches;
@@ -26,6 +27,7 @@ public final class CarrierCounters {
         this.polls = polls;
         this.slicesExpired = slicesExpired;
         this.blockedDetections = blockedDetections;
+        this.wakeUps = wakeUps;
     }
 
     /** Its place among the scheduler's carriers, from 0. */
@@ -66,5 +68,14 @@ public final class CarrierCounters {
     /** Times the carrier monitor found it blocked inside a green thread and handed its work to another carrier thread. */
     public long getBlockedDetections() {
         return blockedDetections;
+    }
+
+    /**
+     * Times its carrier thread, idle, was unparked: to look for a thread made ready (a start, an
+     * unpark or a timer, each of which wakes at most one idle carrier, and none while another
+     * is already looking) or to wait for the next timer.
+     */
+    public long getWakeUps() {
+        return wakeUps;
     }
 }

@@ -53,6 +53,9 @@ public interface SchedulerMXBean {
     /** Sum over the carriers of {@link CarrierCounters#getBlockedDetections()}. */
     long getBlockedDetections();
 
+    /** Sum over the carriers of {@link CarrierCounters#getWakeUps()}. */
+    long getWakeUps();
+
     /** Per carrier (by index), its counters. Empty for a deterministic scheduler, which keeps none. */
     CarrierCounters[] getCarrierCounters();
 

@@ -30,7 +30,7 @@ final class Core {
     /** {@link #expiredSlice} when no expiry is pending. */
     static final long NO_EXPIRY = -1;
 
-    private static final VarHandle PARK_STATE, LIFO, DISPATCHES, SLICE, EXPIRED_SLICE;
+    private static final VarHandle PARK_STATE, LIFO, DISPATCHES, SLICE, EXPIRED_SLICE, WAKE_UPS;
 
     static {
         try {
@@ -40,6 +40,7 @@ final class Core {
             DISPATCHES = l.findVarHandle(Core.class, "dispatches", long.class);
             SLICE = l.findVarHandle(Core.class, "slice", Object.class);
             EXPIRED_SLICE = l.findVarHandle(Core.class, "expiredSlice", long.class);
+            WAKE_UPS = l.findVarHandle(Core.class, "wakeUps", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -79,6 +80,8 @@ final class Core {
      * core's carrier; {@code blockedDetections} by the monitor) as a plain field, read racily.
      */
     long steals, parks, polls, blockedDetections;
+    /** Unparks of its carrier while idle, by any waker ({@link IdleCarriers}); hence atomic. */
+    private volatile long wakeUps;
     /** ACTIVE, IDLE or NOTIFIED. */
     volatile int parkState;
     /** Owner-only bookkeeping. */
@@ -182,6 +185,16 @@ final class Core {
     /** Green threads made to yield on this core because their time slice expired. */
     long sliceExpirations() {
         return sliceExpirations;
+    }
+
+    /** A waker unparks this core's idle carrier. */
+    void countWakeUp() {
+        WAKE_UPS.getAndAdd(this, 1L);
+    }
+
+    /** Times its carrier was unparked while idle, to look for work or at a timer. */
+    long wakeUps() {
+        return wakeUps;
     }
 
     boolean casParkState(int expected, int next) {

@@ -168,8 +168,12 @@ final class IdleCarriers {
         }
     }
 
-    /** Unparks {@code v}'s carrier, or makes its poll return if it is blocked in the poller. */
+    /**
+     * Unparks {@code v}'s carrier, or makes its poll return if it is blocked in the poller;
+     * counted as a wake-up of {@code v} ({@link Core#wakeUps()}).
+     */
     private void wake(Core v) {
+        v.countWakeUp();
         parking.unpark(v);
         if (polling == v) {
             parking.poller().wakeup();
@@ -200,7 +204,10 @@ final class IdleCarriers {
     void stop() {
         stopped = true;
         for (Core c : cores) {
-            wake(c);
+            parking.unpark(c);
+            if (polling == c) {
+                parking.poller().wakeup();
+            }
         }
     }
 
@@ -223,13 +230,16 @@ final class IdleCarriers {
     }
 
     /**
-     * {@code c} found work and runs it: it stops searching, and if it was the last searcher it
-     * signals again, as there may be more.
+     * {@code c} found work and runs it: it stops searching, and if it was the last searcher and
+     * more work is left, it signals again. Work pushed after that look sees {@code searching}
+     * at 0 (the decrement is a full fence before the look; Dekker as in {@link #signalWork}) and
+     * its pusher signals. Signalling without the look would wake a second carrier for every
+     * lone thread started from outside, to search and park again.
      */
     void foundWork(Core c) {
         if (c.searching) {
             c.searching = false;
-            if (searching.decrementAndGet() == 0) {
+            if (searching.decrementAndGet() == 0 && work.available()) {
                 signalWork(c);
             }
         }

@@ -162,6 +162,11 @@ public final class Scoreboard implements SchedulerMXBean {
     }
 
     @Override
+    public long getWakeUps() {
+        return sum(Core::wakeUps);
+    }
+
+    @Override
     public CarrierCounters[] getCarrierCounters() {
         Core[] cores = dispatcher.cores();
         CarrierCounters[] counters = new CarrierCounters[cores.length];
@@ -169,7 +174,8 @@ public final class Scoreboard implements SchedulerMXBean {
             Core c = cores[i];
             Thread holder = c.thread;
             counters[i] = new CarrierCounters(c.index, holder != null ? holder.getName() : null, c.dispatches(),
-                    c.steals, c.parks, c.polls, c.sliceExpirations(), c.blockedDetections);
+                    c.steals, c.parks, c.polls, c.sliceExpirations(), c.blockedDetections,
+                    c.wakeUps());
         }
         return counters;
     }

@@ -117,8 +117,10 @@
  * then (after a full fence) wakes one idle carrier if {@code idle > 0 && searching == 0}; the
  * woken carrier is counted as searching before it wakes, so a burst of pushes wakes one
  * carrier, not all. A searcher that finds work stops
- * searching, and if it was the last, signals again: carriers come up one by one while there is
- * work for them (Tokio: "notify only if nobody is searching").
+ * searching, and if it was the last and work is left, signals again: carriers come up one by
+ * one while there is work for them (Tokio: "notify only if nobody is searching"), and a lone
+ * thread started from outside wakes one carrier, not two (the scoreboard counts each core's
+ * wake-ups).
  *
  * <p>Why an idle carrier never sleeps on work: a carrier going idle first counts itself in
  * {@code idle} and stops searching (both atomic read-modify-writes, i.e. full fences), then
