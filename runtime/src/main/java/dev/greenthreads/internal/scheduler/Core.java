@@ -92,6 +92,7 @@ final class Core {
     /** The deadline it parks until as the timed waiter. */
     long timedWaitDeadline;
     private int seed;
+    /** Owner's scratch: the older half of its full queue on the way to the global queue, or a batch from it. */
     final Object[] overflow = new Object[RunQueue.CAPACITY / 2];
     final GreenStrand[] fired = new GreenStrand[64];
 

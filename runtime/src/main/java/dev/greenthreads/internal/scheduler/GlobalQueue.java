@@ -1,36 +1,37 @@
 package dev.greenthreads.internal.scheduler;
 
+import dev.greenthreads.internal.sync.SpinLock;
 import java.util.ArrayDeque;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The dispatcher-wide queue: green threads submitted from outside the carriers, and the
- * overflow of full carrier queues. A lock around an array deque (Go's global run queue is
+ * overflow of full carrier queues. A spin lock around an array deque (Go's global run queue is
  * likewise locked): it is off the hot path, which is a carrier's own {@link RunQueue}, and a
  * batch moves under one acquisition. {@link #size()} is a volatile snapshot so that the
- * carriers' frequent "anything there?" checks take no lock.
+ * carriers' frequent "anything there?" checks take no lock. The lock is a {@link SpinLock}, not
+ * a {@code ReentrantLock}: it is held for a few stores, and a platform thread submitting a
+ * burst that met a carrier taking a batch would otherwise park and be woken by a system call.
  *
  * @param <T> what is queued
  */
-final class GlobalQueue<T> {
+final class GlobalQueue<T> extends SpinLock {
 
-    private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<T> items = new ArrayDeque<>();
     private volatile int size;
 
     void push(T item) {
-        lock.lock();
+        lock();
         try {
             items.addLast(item);
             size = items.size();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
     /** Adds {@code batch[0 .. n-1]} and then {@code last} (if not null), clearing the batch. */
     void pushBatch(Object[] batch, int n, T last) {
-        lock.lock();
+        lock();
         try {
             for (int i = 0; i < n; i++) {
                 @SuppressWarnings("unchecked")
@@ -43,40 +44,48 @@ final class GlobalQueue<T> {
             }
             size = items.size();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
     T poll() {
-        lock.lock();
+        lock();
         try {
             T item = items.pollFirst();
             size = items.size();
             return item;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
     /**
      * Takes up to {@code max} items: returns the first and offers the others to {@code into}
-     * (a carrier's own queue, called by its owner); what does not fit stays here.
+     * (a carrier's own queue, called by its owner, {@code buffer} its scratch array of at least
+     * {@code max - 1} slots); as many as fit, the rest stay here. The offers come after the
+     * lock is released, so that a submitter spins only while they are copied out.
      */
-    T pollBatch(RunQueue<T> into, int max) {
-        lock.lock();
+    T pollBatch(RunQueue<T> into, int max, Object[] buffer) {
+        T first;
+        int n = 0;
+        lock();
         try {
-            T first = items.pollFirst();
-            for (int i = 1; i < max && !items.isEmpty(); i++) {
-                if (!into.offer(items.peekFirst())) {
-                    break;
-                }
-                items.pollFirst();
+            first = items.pollFirst();
+            int room = Math.min(max - 1, into.room()); // only its owner adds to it: the room can only grow
+            while (n < room && !items.isEmpty()) {
+                buffer[n++] = items.pollFirst();
             }
             size = items.size();
-            return first;
         } finally {
-            lock.unlock();
+            unlock();
         }
+        for (int i = 0; i < n; i++) {
+            @SuppressWarnings("unchecked")
+            T item = (T) buffer[i];
+            into.offer(item);
+            buffer[i] = null;
+        }
+        return first;
     }
 
     int size() {

@@ -21,7 +21,7 @@ import java.lang.invoke.VarHandle;
  * claim; a thief clears with a compare-and-set against the item it took, because by then the
  * owner may already have reused the slot.
  *
- * <p>Owner-only methods: {@link #offer}, {@link #poll}, {@link #drainHalf}, and
+ * <p>Owner-only methods: {@link #offer}, {@link #poll}, {@link #drainHalf}, {@link #room}, and
  * {@link #stealHalfFrom} called on the thief's own queue. {@link #isEmpty} and {@link #size}
  * are racy snapshots for anyone.
  *
@@ -146,6 +146,11 @@ final class RunQueue<T> {
                 slots[(t + i) & MASK] = null;
             }
         }
+    }
+
+    /** Owner: free slots, a lower bound while thieves take from the head. */
+    int room() {
+        return CAPACITY - ((int) TAIL.getOpaque(this) - head);
     }
 
     boolean isEmpty() {

@@ -278,7 +278,7 @@ final class StealingDispatcher extends Dispatcher {
         if ((t = c.queue.poll()) != null) {
             return t;
         }
-        if (global.size() > 0 && (t = global.pollBatch(c.queue, batchSize())) != null) {
+        if (global.size() > 0 && (t = global.pollBatch(c.queue, batchSize(), c.overflow)) != null) {
             if (!c.queue.isEmpty()) {
                 idleCarriers.signalWork(c);
             }
@@ -306,7 +306,7 @@ final class StealingDispatcher extends Dispatcher {
                 c.steals++;
                 return t;
             }
-            if (global.size() > 0 && (t = global.pollBatch(c.queue, batchSize())) != null) {
+            if (global.size() > 0 && (t = global.pollBatch(c.queue, batchSize(), c.overflow)) != null) {
                 return t;
             }
             if (stopped) {
