@@ -1,12 +1,12 @@
 package dev.greenthreads.internal.continuation;
 
+import dev.greenthreads.internal.sync.SpinLock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
 /**
- * The saved frames of one green thread, and nothing else: what a suspended thread keeps on the
- * heap. Everything an unwinding or a resumption needs only while it runs (cursors, the frames
+ * The saved frames of one green thread: what a suspended thread keeps on the heap. Everything an unwinding or a resumption needs only while it runs (cursors, the frames
  * being saved, pins) lives in the carrier's {@link FrameStack}, which this is mounted on while
  * the thread runs. The layout is described there.
  *
@@ -15,8 +15,12 @@ import java.util.List;
  * thread stays suspended, which the caller checks around the read (a volatile state read before
  * and after); should the thread run meanwhile, they may see a mix of two suspensions, so they
  * check every index and type and stop at the first thing that does not fit rather than fail.
+ *
+ * <p>A green thread's strand is its frames (the scheduler's {@code Strand} extends this), so that
+ * they cost no object of their own; a platform thread's strand keeps them empty. This class
+ * extends {@link SpinLock} only so that {@code Strand} can still be one: Java has one superclass.
  */
-public final class Frames {
+public class Frames extends SpinLock {
 
     static final int[] NO_INTS = {};
     static final Object[] NO_REFS = {};
@@ -29,6 +33,9 @@ public final class Frames {
     Object[] refs = NO_REFS;
     /** Saved frames, outermost first; their data ends at primTop and refTop. A suspended thread has at least one. */
     int count, primTop, refTop;
+
+    public Frames() {
+    }
 
     /**
      * The saved frames' methods, innermost first, as "name(desc)": where a suspended thread

@@ -2,8 +2,6 @@ package dev.greenthreads.internal.scheduler;
 
 import dev.greenthreads.Suspendable;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -27,7 +25,7 @@ public abstract class Dispatcher {
 
     /** Started and not yet terminated green threads: their number, and themselves. */
     private final AtomicLong live = new AtomicLong();
-    private final Set<GreenStrand> greenThreads = ConcurrentHashMap.newKeySet();
+    private final LiveThreads greenThreads = new LiveThreads();
     private volatile boolean closing;
     /** A close that has waited this long for green threads says which. */
     static final long CLOSE_PATIENCE_NANOS = 1_000_000_000L;
@@ -226,12 +224,12 @@ public abstract class Dispatcher {
 
     /** Snapshot of the green threads started and not yet ended. */
     public final List<GreenStrand> liveGreenThreads() {
-        return new java.util.ArrayList<>(greenThreads);
+        return greenThreads.snapshot();
     }
 
-    /** The live green threads, for a walk that tolerates concurrent starts and ends (a dump of many). */
-    final Iterable<GreenStrand> greenThreads() {
-        return greenThreads;
+    /** How many live green threads are in {@code state} now. */
+    final int countGreenThreads(ThreadDump.State state) {
+        return greenThreads.count(state);
     }
 
     /** Green threads started and not yet ended. */
@@ -245,12 +243,12 @@ public abstract class Dispatcher {
      */
     final String describeThreads() {
         StringBuilder b = new StringBuilder();
-        for (GreenStrand t : greenThreads) {
+        for (GreenStrand t : greenThreads.snapshot()) {
             int state = t.runState();
             b.append("\n  green thread \"").append(t.name()).append("\" (#").append(t.id()).append("): ")
                     .append(stateName(state));
             if (state == GreenStrand.PARKED) {
-                List<String> where = t.frames.methods();
+                List<String> where = t.methods();
                 if (!where.isEmpty()) {
                     b.append(", waiting in ").append(String.join(" <- ", where));
                 }
@@ -275,11 +273,7 @@ public abstract class Dispatcher {
 
     /** Reports a hang, found by a monitor: {@code report} says what waits for what. */
     final void hung(String report) {
-        GreenStrand any = null;
-        for (GreenStrand t : greenThreads) {
-            any = t;
-            break;
-        }
+        GreenStrand any = greenThreads.any();
         if (any == null) {
             return; // they ended meanwhile
         }
