@@ -163,7 +163,6 @@ public final class Cond {
                     + " without holding the mutex: lock it first, and check the predicate in a loop around the await");
         }
         Strand.testCancel();
-        Strand w = WaitQueue.waiter(me);
         queue.lock();
         try {
             if (!queue.isEmpty() && boundTo != mutex) {
@@ -172,12 +171,12 @@ public final class Cond {
                         + ": a Cond serves one mutex at a time (EINVAL)");
             }
             boundTo = mutex;
-            queue.addLast(w);
+            queue.addLast(WaitQueue.waiter(me));
         } finally {
             queue.unlock();
         }
         int holds = mutex.releaseFully(me);
-        boolean signalled = WaitQueue.await(w, true, timed, deadline) == WaitQueue.GRANTED || !leave(w);
+        boolean signalled = WaitQueue.await(me, true, timed, deadline) == WaitQueue.GRANTED || !leave(me);
         mutex.reacquire(me, holds);
         if (!signalled) {
             Strand.testCancel();

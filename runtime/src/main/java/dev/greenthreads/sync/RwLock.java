@@ -296,7 +296,7 @@ public final class RwLock {
             if (last == null) {
                 first = w;
             } else {
-                last.waitNextGranted = w;
+                last.waitNext = w; // the chain unparkAll follows, as WaitQueue.grantAll's
             }
             last = w;
             if (w.waitToWrite) {

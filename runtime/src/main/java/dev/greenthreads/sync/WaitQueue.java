@@ -21,11 +21,11 @@ import java.util.Objects;
 final class WaitQueue extends SpinLock {
 
     /** {@code Strand.waitStatus}: queued and parked, or about to park. */
-    static final int WAITING = 0;
+    static final byte WAITING = 0;
     /** What it waited for was given to it (the lock handed over, the signal, the permit, the barrier's trip). */
-    static final int GRANTED = 1;
+    static final byte GRANTED = 1;
     /** Taken off the queue and woken to compete again (a mutex released without hand-off; a {@code Once} reset). */
-    static final int WOKEN = 2;
+    static final byte WOKEN = 2;
 
     /** Volatile so that {@link #isEmptyRacy()} can be read without the lock. */
     private volatile Strand head;
@@ -132,17 +132,15 @@ final class WaitQueue extends SpinLock {
     }
 
     /**
-     * Unlinks every waiter and returns the first; they stay chained by {@code waitNextGranted},
-     * their status still WAITING: {@link #unparkAll} grants them after the lock.
+     * Unlinks every waiter and returns the first; they stay chained by {@code waitNext}, their
+     * status still WAITING: {@link #unparkAll} grants them after the lock. Until it does, their
+     * nodes are the chain's: a waiter that is not linked and not told touches none of its fields.
      */
     Strand grantAll() {
         Strand first = head;
-        for (Strand w = first; w != null; ) {
-            Strand n = w.waitNext;
-            w.waitPrev = w.waitNext = null;
+        for (Strand w = first; w != null; w = w.waitNext) {
+            w.waitPrev = null;
             w.waitQueued = false;
-            w.waitNextGranted = n;
-            w = n;
         }
         head = tail = null;
         size = 0;
@@ -190,14 +188,14 @@ final class WaitQueue extends SpinLock {
     }
 
     /**
-     * Grants and unparks the waiters chained from {@code first} by {@code waitNextGranted}. Call
-     * without the lock. Each waiter's link is read before its status says GRANTED: from then on
-     * the waiter may wait again, elsewhere, with the same fields.
+     * Grants and unparks the waiters chained from {@code first} by {@code waitNext}. Call without
+     * the lock. Each waiter's link is read before its status says GRANTED: from then on the
+     * waiter may wait again, elsewhere, with the same fields.
      */
     static void unparkAll(Strand first) {
         for (Strand w = first; w != null; ) {
-            Strand n = w.waitNextGranted;
-            w.waitNextGranted = null;
+            Strand n = w.waitNext;
+            w.waitNext = null;
             w.waitStatus = GRANTED;
             w.unpark();
             w = n;

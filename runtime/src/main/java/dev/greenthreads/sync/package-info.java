@@ -22,7 +22,7 @@
  *       again). Whoever unlinks a waiter it serves sets it: under the queue lock for a waiter
  *       served alone; after the lock for waiters served together ({@code Cond.broadcast}, a
  *       barrier's trip, {@code Once}, an {@code RwLock}'s readers), which stay chained through
- *       their nodes until {@code WaitQueue.unparkAll} reaches each, reads its link to the next and
+ *       their nodes' {@code waitNext} until {@code WaitQueue.unparkAll} reaches each, reads its link to the next and
  *       only then sets its status. Setting the status is the last write anyone else makes to the
  *       node: once the waiter sees it, it may wait again, elsewhere, with the same fields.</li>
  *   <li><b>Hand-off</b>: a releaser gives the resource to a waiter directly, so that nobody can

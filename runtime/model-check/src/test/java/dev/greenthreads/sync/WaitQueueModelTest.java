@@ -62,7 +62,7 @@ class WaitQueueModelTest {
                 queue.lock();
                 Strand all = queue.grantAll();
                 queue.unlock();
-                for (Strand w = all; w != null; w = w.waitNextGranted) {
+                for (Strand w = all; w != null; w = w.waitNext) {
                     granted++;
                 }
                 WaitQueue.unparkAll(all);

@@ -27,7 +27,16 @@ public class Frames extends SpinLock {
     /** References in a frame's header: the method's key and the place of the call it suspended in. */
     static final int HEADER_REFS = 2;
 
-    /** Per frame: resume point, (primitive slots << 16 | references), then the primitive slots. */
+    /** Frames whose resume point is below this, and whose slots and references are each below {@link #SMALL_SIZE}, have a one-int header. */
+    static final int SMALL_PC = 1 << 11;
+    static final int SMALL_SIZE = 1 << 10;
+
+    /**
+     * Per frame: its header, then its primitive slots. The header is one int, {@code pc << 20 |
+     * slots << 10 | references} (non-negative), when the frame is small (see {@link #SMALL_PC}),
+     * which nearly every frame is; else two ints, {@code -1 - pc} (negative), then
+     * {@code slots << 16 | references}. Read it with the methods below.
+     */
     int[] prims = NO_INTS;
     /** Per frame: the method's key, the call's place, then its references. */
     Object[] refs = NO_REFS;
@@ -64,15 +73,37 @@ public class Frames extends SpinLock {
         int[] prims = this.prims;
         Object[] refs = this.refs;
         int n = count;
-        for (int f = 0, r = 0, p = 0; f < n && p + 1 < prims.length && r + which < refs.length; f++) {
-            if (!(refs[r + which] instanceof String)) {
+        for (int f = 0, r = 0, p = 0; f < n && r + which < refs.length; f++) {
+            if (p >= prims.length || prims[p] < 0 && p + 1 >= prims.length || !(refs[r + which] instanceof String)) {
                 break;
             }
             out.add((String) refs[r + which]);
-            r += HEADER_REFS + (prims[p + 1] & 0xFFFF);
-            p += 2 + (prims[p + 1] >>> 16);
+            r += HEADER_REFS + refCount(prims, p);
+            p += headerInts(prims[p]) + slots(prims, p);
         }
         Collections.reverse(out);
+    }
+
+    /** Ints in the header whose first int is {@code first}. */
+    static int headerInts(int first) {
+        return first >= 0 ? 1 : 2;
+    }
+
+    /** The primitive slots of the frame whose header starts at {@code p}. */
+    static int slots(int[] prims, int p) {
+        int h = prims[p];
+        return h >= 0 ? h >>> 10 & (SMALL_SIZE - 1) : prims[p + 1] >>> 16;
+    }
+
+    /** The references (besides the header's) of the frame whose header starts at {@code p}. */
+    static int refCount(int[] prims, int p) {
+        int h = prims[p];
+        return h >= 0 ? h & (SMALL_SIZE - 1) : prims[p + 1] & 0xFFFF;
+    }
+
+    /** Ints the frame whose header starts at {@code p} takes in prims. */
+    static int primLength(int[] prims, int p) {
+        return headerInts(prims[p]) + slots(prims, p);
     }
 
     /** Parses what the agent writes for a call site: "com.example.C.method(C.java:42)", "(Unknown Source)" without a file. */

@@ -21,6 +21,8 @@ public abstract class Dispatcher {
 
     private final String name;
     private final FailureSink failures;
+    /** The public object of this dispatcher, opaque here: its green threads find their scheduler through it. */
+    private volatile Object handle;
     final Carrier[] carriers;
 
     /** Started and not yet terminated green threads: their number, and themselves. */
@@ -201,6 +203,16 @@ public abstract class Dispatcher {
     }
 
     // ------------------------------------------------------------------------------------
+
+    /** Records the public object of this dispatcher, once, before it starts a thread. */
+    public final void handle(Object handle) {
+        this.handle = handle;
+    }
+
+    /** The object given to {@link #handle(Object)}. */
+    public final Object handle() {
+        return handle;
+    }
 
     /** Counts the thread as live and queues it; refused once closing, except from its own green threads. */
     final void start(GreenStrand t) {

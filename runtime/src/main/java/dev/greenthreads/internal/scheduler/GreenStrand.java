@@ -125,6 +125,11 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         return (GreenStrand) FrameStack.current().owner();
     }
 
+    /** The public object of its dispatcher (its scheduler), for the public API. */
+    public Object schedulerHandle() {
+        return dispatcher.handle();
+    }
+
     /** The object given to the constructor, for the public API to find its own from a strand. */
     public Object handle() {
         return handle;
@@ -315,18 +320,23 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         FrameStack.suspend();
     }
 
-    /** Parks this (the running) thread; {@code deadline} in the dispatcher's clock when {@code timed}. */
-    @Suspendable
-    void park(boolean timed, long deadline) {
+    /**
+     * Begins a park of this (the running) thread; {@code deadline} in the dispatcher's clock when
+     * {@code timed}. Returns true when the caller must now suspend ({@code FrameStack.suspend()})
+     * and, once resumed, call {@link #parkResumed()}; false when the park is over already (the
+     * permit was available, or it parked pinned). {@link Strand}'s park methods suspend
+     * themselves, so that a parked thread keeps their frame and not one more of this class.
+     */
+    boolean parkBegins(boolean timed, long deadline) {
         if (permit != 0 && (int) PERMIT.getAndSet(this, 0) != 0) {
             parkReturned();
-            return;
+            return false;
         }
         String pin = FrameStack.current().pinnedAt();
         if (pin != null) {
             parkPinned(pin, timed, deadline);
             parkReturned();
-            return;
+            return false;
         }
         this.timed = timed;
         this.deadline = deadline;
@@ -336,7 +346,11 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             parkEvent = FlightEvents.parkBegins();
         }
         state = PARKING;
-        FrameStack.suspend();
+        return true;
+    }
+
+    /** The park that {@link #parkBegins} began was resumed. */
+    void parkResumed() {
         permit = 0; // consumed by the wake-up that resumed us (or stale)
         parkReturned();
     }

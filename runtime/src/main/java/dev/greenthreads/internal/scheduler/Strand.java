@@ -69,15 +69,15 @@ public abstract class Strand extends Frames {
     volatile WaitsFor waitsFor;
 
     /** WaitQueue's WAITING, GRANTED or WOKEN: how its last wait in a queue stands. */
-    public volatile int waitStatus;
-    /** Its neighbours in the queue it is linked in, and the next of the waiters granted with it. */
-    public Strand waitPrev, waitNext, waitNextGranted;
+    public volatile byte waitStatus;
+    /** Its neighbours in the queue it is linked in; once unlinked with others it was granted with, the next of them. */
+    public Strand waitPrev, waitNext;
     /** Whether it is linked in a queue. */
     public boolean waitQueued;
     /** RwLock: it waits to write (else to read). */
     public boolean waitToWrite;
     /** Mutex: times, in this acquisition, it was woken and found the mutex taken by a barging thread. */
-    public int bypassed;
+    public short bypassed;
 
     Strand() {
     }
@@ -120,7 +120,10 @@ public abstract class Strand extends Frames {
     public static void park() {
         GreenStrand g = GreenStrand.current();
         if (g != null) {
-            g.park(false, 0L);
+            if (g.parkBegins(false, 0L)) {
+                FrameStack.suspend();
+                g.parkResumed();
+            }
         } else {
             LockSupport.park();
         }
@@ -137,7 +140,10 @@ public abstract class Strand extends Frames {
         }
         GreenStrand g = GreenStrand.current();
         if (g != null) {
-            g.park(true, deadlineAfter(g.dispatcher.nanoTime(), nanos));
+            if (g.parkBegins(true, deadlineAfter(g.dispatcher.nanoTime(), nanos))) {
+                FrameStack.suspend();
+                g.parkResumed();
+            }
         } else {
             LockSupport.parkNanos(nanos);
         }
@@ -151,8 +157,9 @@ public abstract class Strand extends Frames {
     public static void parkUntil(long deadline) {
         GreenStrand g = GreenStrand.current();
         if (g != null) {
-            if (deadline - g.dispatcher.nanoTime() > 0) {
-                g.park(true, deadline);
+            if (deadline - g.dispatcher.nanoTime() > 0 && g.parkBegins(true, deadline)) {
+                FrameStack.suspend();
+                g.parkResumed();
             }
         } else {
             long nanos = deadline - System.nanoTime();
