@@ -93,10 +93,8 @@ public final class GreenThread<V> {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final GreenStrand strand;
-    private final Scheduler scheduler;
 
     private GreenThread(Scheduler scheduler, Object body, boolean returnsValue, String name, boolean detached) {
-        this.scheduler = scheduler;
         this.strand = new GreenStrand(this, IDS.incrementAndGet(), name, scheduler.dispatcher(), body, returnsValue,
                 detached);
     }
@@ -189,7 +187,7 @@ public final class GreenThread<V> {
                 return scheduler;
             }
             GreenStrand me = GreenStrand.current();
-            return me != null ? of(me).scheduler : Scheduler.defaultScheduler();
+            return me != null ? of(me).scheduler() : Scheduler.defaultScheduler();
         }
     }
 
@@ -454,7 +452,7 @@ public final class GreenThread<V> {
 
     /** The scheduler it runs on. */
     public Scheduler scheduler() {
-        return scheduler;
+        return (Scheduler) strand.schedulerHandle();
     }
 
     @Override

@@ -100,6 +100,7 @@ public final class Scheduler implements AutoCloseable {
      */
     private Scheduler(Dispatcher dispatcher) {
         this.dispatcher = dispatcher;
+        dispatcher.handle(this);
         this.shared = false;
         this.scoreboard = null;
     }
@@ -111,6 +112,7 @@ public final class Scheduler implements AutoCloseable {
         this.dispatcher = seed == null
                 ? Dispatcher.workStealing(name, carriers, maxCarriers, spareIdleTimeout.toNanos(), nanos(timeSlice), failures)
                 : Dispatcher.deterministic(name, seed, failures);
+        dispatcher.handle(this);
         this.scoreboard = Scoreboard.register(dispatcher);
     }
 

@@ -4,7 +4,6 @@ import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
-import dev.greenthreads.sync.WaitQueue.Waiter;
 
 /**
  * A cyclic barrier ({@code pthread_barrier_t}): each of {@code n} threads calls {@link #await()}
@@ -67,14 +66,14 @@ public final class Barrier {
         Interleavings.switchPoint("await", this);
         Strand.testCancel();
         Strand me = Strand.current();
-        Waiter w, released;
+        Strand w, released;
         queue.lock();
         try {
             if (queue.size() + 1 == parties) {
                 released = queue.grantAll();
                 w = null;
             } else {
-                w = new Waiter(me);
+                w = WaitQueue.waiter(me);
                 queue.addLast(w);
                 released = null;
             }
@@ -86,13 +85,16 @@ public final class Barrier {
             return true;
         }
         if (WaitQueue.await(w, true, false, 0L) != WaitQueue.GRANTED) {
+            boolean removed;
             queue.lock();
             try {
-                if (!queue.remove(w)) {
-                    return false; // the cycle completed as it was cancelled
-                }
+                removed = queue.remove(w);
             } finally {
                 queue.unlock();
+            }
+            if (!removed) {
+                WaitQueue.awaitTold(w);
+                return false; // the cycle completed as it was cancelled
             }
             Strand.testCancel();
         }

@@ -4,7 +4,6 @@ import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
-import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -112,18 +111,18 @@ public final class Cond {
         if (queue.isEmptyRacy()) {
             return;
         }
-        Waiter w;
+        Strand w;
         queue.lock();
         try {
             w = queue.pollFirst();
             if (w != null) {
-                w.status = WaitQueue.GRANTED;
+                w.waitStatus = WaitQueue.GRANTED;
             }
         } finally {
             queue.unlock();
         }
         if (w != null) {
-            w.strand.unpark();
+            w.unpark();
         }
     }
 
@@ -133,7 +132,7 @@ public final class Cond {
         if (queue.isEmptyRacy()) {
             return;
         }
-        Waiter all;
+        Strand all;
         queue.lock();
         try {
             all = queue.grantAll();
@@ -164,7 +163,6 @@ public final class Cond {
                     + " without holding the mutex: lock it first, and check the predicate in a loop around the await");
         }
         Strand.testCancel();
-        Waiter w = new Waiter(me);
         queue.lock();
         try {
             if (!queue.isEmpty() && boundTo != mutex) {
@@ -173,12 +171,12 @@ public final class Cond {
                         + ": a Cond serves one mutex at a time (EINVAL)");
             }
             boundTo = mutex;
-            queue.addLast(w);
+            queue.addLast(WaitQueue.waiter(me));
         } finally {
             queue.unlock();
         }
         int holds = mutex.releaseFully(me);
-        boolean signalled = WaitQueue.await(w, true, timed, deadline) == WaitQueue.GRANTED || !leave(w);
+        boolean signalled = WaitQueue.await(me, true, timed, deadline) == WaitQueue.GRANTED || !leave(me);
         mutex.reacquire(me, holds);
         if (!signalled) {
             Strand.testCancel();
@@ -186,13 +184,19 @@ public final class Cond {
         return signalled;
     }
 
-    /** A waiter that gave up leaves the queue; false if a signal took it off first. */
-    private boolean leave(Waiter w) {
+    /** A waiter that gave up leaves the queue; false if a signal or a broadcast took it off first. */
+    @Suspendable
+    private boolean leave(Strand w) {
+        boolean removed;
         queue.lock();
         try {
-            return queue.remove(w);
+            removed = queue.remove(w);
         } finally {
             queue.unlock();
         }
+        if (!removed) {
+            WaitQueue.awaitTold(w);
+        }
+        return removed;
     }
 }

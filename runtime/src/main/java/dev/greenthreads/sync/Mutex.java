@@ -5,7 +5,6 @@ import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
 import dev.greenthreads.internal.scheduler.WaitsFor;
-import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -328,7 +327,7 @@ public final class Mutex {
 
     /** Release with WAITERS set: hand over to, or wake, the first waiter. */
     private void unlockQueued() {
-        Waiter next;
+        Strand next;
         queue.lock();
         try {
             next = queue.pollFirst();
@@ -340,18 +339,18 @@ public final class Mutex {
                 return;
             }
             if (next.bypassed >= BYPASS_LIMIT) {
-                owner = next.strand;
+                owner = next;
                 holds = 1;
                 STATE.setVolatile(this, LOCKED | more);
-                next.status = WaitQueue.GRANTED;
+                next.waitStatus = WaitQueue.GRANTED;
             } else {
                 STATE.setVolatile(this, more);
-                next.status = WaitQueue.WOKEN;
+                next.waitStatus = WaitQueue.WOKEN;
             }
         } finally {
             queue.unlock();
         }
-        next.strand.unpark();
+        next.unpark();
     }
 
     /**
@@ -362,7 +361,7 @@ public final class Mutex {
      */
     @Suspendable
     private boolean acquireQueued(Strand me, boolean timed, long deadline, boolean detect) {
-        Waiter w = null;
+        Strand w = null;
         Wait edge = null;
         try {
             for (;;) {
@@ -379,7 +378,7 @@ public final class Mutex {
                     return false; // a WOKEN waiter leaves only here, having seen the mutex LOCKED
                 }
                 if (w == null) {
-                    w = new Waiter(me);
+                    w = WaitQueue.waiter(me);
                     if (!timed) {
                         edge = new Wait(me);
                         edge.begin();
@@ -390,18 +389,18 @@ public final class Mutex {
                     // here has seen the mutex LOCKED, as one that times out, so nobody is stranded.
                     edge.check(CYCLE_REMEDY);
                 }
-                if (!enqueue(w)) {
-                    continue;
-                }
                 Strand o = owner;
                 if (o != null) {
-                    o.reportIfEndedHolding(this);
+                    o.reportIfEndedHolding(this); // before queueing: it may run a handler, which may wait itself
+                }
+                if (!enqueue(w)) {
+                    continue;
                 }
                 int status = WaitQueue.await(w, false, timed, deadline);
                 if (status == WaitQueue.WAITING && leave(w)) {
                     return false;
                 }
-                if (w.status == WaitQueue.GRANTED) {
+                if (w.waitStatus == WaitQueue.GRANTED) {
                     return true; // handed over: owner and holds were set by the unlocker
                 }
                 w.bypassed++; // WOKEN: compete; if it loses, it goes back to the head of the queue
@@ -437,7 +436,7 @@ public final class Mutex {
     }
 
     /** Queues {@code w} if the mutex is still LOCKED, setting WAITERS; false if it was released meanwhile. */
-    private boolean enqueue(Waiter w) {
+    private boolean enqueue(Strand w) {
         queue.lock();
         try {
             for (;;) {
@@ -461,7 +460,7 @@ public final class Mutex {
     }
 
     /** A timed-out waiter leaves the queue; false if it was granted or woken first. */
-    private boolean leave(Waiter w) {
+    private boolean leave(Strand w) {
         queue.lock();
         try {
             if (!queue.remove(w)) {

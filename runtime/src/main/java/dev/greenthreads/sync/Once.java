@@ -4,7 +4,6 @@ import dev.greenthreads.Suspendable;
 import dev.greenthreads.SuspendableRunnable;
 import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
-import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 
@@ -71,7 +70,7 @@ public final class Once {
         }
         Strand me = Strand.current();
         for (;;) {
-            Waiter w;
+            Strand w;
             queue.lock();
             try {
                 if (state == DONE) {
@@ -86,7 +85,7 @@ public final class Once {
                     throw new IllegalStateException(WaitQueue.describe(me) + " called Once.run from inside the body that "
                             + "this Once is running: it would wait for ever for itself (POSIX: deadlock)");
                 }
-                w = new Waiter(me);
+                w = WaitQueue.waiter(me);
                 queue.addLast(w);
             } finally {
                 queue.unlock();
@@ -124,7 +123,7 @@ public final class Once {
 
     /** DONE, or back to NOT_RUN if the body threw; either way the waiters wake and look again. */
     private void finish(boolean completed) {
-        Waiter waiters;
+        Strand waiters;
         queue.lock();
         try {
             runner = null;

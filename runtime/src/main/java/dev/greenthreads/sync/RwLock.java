@@ -5,7 +5,6 @@ import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
 import dev.greenthreads.internal.scheduler.WaitsFor;
-import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -132,7 +131,7 @@ public final class RwLock {
     public void readUnlock() {
         Interleavings.note("readUnlock", this);
         Strand me = Strand.current();
-        Waiter granted;
+        Strand granted;
         queue.lock();
         try {
             int[] mine = readHolds.get(me);
@@ -201,7 +200,7 @@ public final class RwLock {
     public void writeUnlock() {
         Interleavings.note("writeUnlock", this);
         Strand me = Strand.current();
-        Waiter granted;
+        Strand granted;
         queue.lock();
         try {
             if (writer != me) {
@@ -281,27 +280,26 @@ public final class RwLock {
         readCount++;
     }
 
-    /** Grants the lock to the waiters at the head that can have it now; returns them chained, to unpark. */
-    private Waiter grantHead() {
-        Waiter first = null, last = null;
-        for (Waiter w; (w = queue.first()) != null; ) {
-            if (w.writer ? writer != null || readCount > 0 : writer != null) {
+    /** Grants the lock to the waiters at the head that can have it now; returns them chained, for {@link WaitQueue#unparkAll}. */
+    private Strand grantHead() {
+        Strand first = null, last = null;
+        for (Strand w; (w = queue.first()) != null; ) {
+            if (w.waitToWrite ? writer != null || readCount > 0 : writer != null) {
                 break;
             }
             queue.remove(w);
-            if (w.writer) {
-                writer = w.strand;
+            if (w.waitToWrite) {
+                writer = w;
             } else {
-                addRead(w.strand);
+                addRead(w);
             }
-            w.status = WaitQueue.GRANTED;
             if (last == null) {
                 first = w;
             } else {
-                last.nextGranted = w;
+                last.waitNext = w; // the chain unparkAll follows, as WaitQueue.grantAll's
             }
             last = w;
-            if (w.writer) {
+            if (w.waitToWrite) {
                 break;
             }
         }
@@ -311,7 +309,7 @@ public final class RwLock {
     @Suspendable
     private boolean acquire(boolean write, boolean timed, long deadline, String call) {
         Strand me = Strand.current();
-        Waiter w;
+        Strand w;
         queue.lock();
         try {
             if (writer == me) {
@@ -335,7 +333,7 @@ public final class RwLock {
             if (timed && deadline - Strand.nanoTime() <= 0) {
                 return false;
             }
-            w = new Waiter(me, write);
+            w = WaitQueue.waiter(me, write);
             queue.addLast(w);
         } finally {
             queue.unlock();
@@ -364,21 +362,27 @@ public final class RwLock {
 
     /** Waits, queued as {@code w}, until granted or, if {@code timed}, until {@code deadline}; whether granted. */
     @Suspendable
-    private boolean awaitGrant(Waiter w, boolean timed, long deadline) {
+    private boolean awaitGrant(Strand w, boolean timed, long deadline) {
         return WaitQueue.await(w, false, timed, deadline) == WaitQueue.GRANTED || !leave(w);
     }
 
     /** A waiter that gives up leaves the queue; false if it was granted first. */
-    private boolean leave(Waiter w) {
-        Waiter granted;
+    @Suspendable
+    private boolean leave(Strand w) {
+        Strand granted = null;
+        boolean removed;
         queue.lock();
         try {
-            if (!queue.remove(w)) {
-                return false; // granted as it gave up
+            removed = queue.remove(w);
+            if (removed) {
+                granted = grantHead(); // a writer that leaves the head may let readers behind it in
             }
-            granted = grantHead(); // a writer that leaves the head may let readers behind it in
         } finally {
             queue.unlock();
+        }
+        if (!removed) {
+            WaitQueue.awaitTold(w); // granted as it gave up
+            return false;
         }
         WaitQueue.unparkAll(granted);
         return true;

@@ -4,7 +4,6 @@ import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.scheduler.Interleavings;
 import dev.greenthreads.internal.scheduler.Strand;
-import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -191,7 +190,7 @@ public final class Semaphore {
      * which others may have counted permits in; the caller then counts its permit by CAS.
      */
     private boolean releaseQueued() {
-        Waiter w;
+        Strand w;
         queue.lock();
         try {
             w = queue.pollFirst();
@@ -201,18 +200,18 @@ public final class Semaphore {
             if (queue.isEmpty()) {
                 STATE.setVolatile(this, 0L);
             }
-            w.status = WaitQueue.GRANTED;
+            w.waitStatus = WaitQueue.GRANTED;
         } finally {
             queue.unlock();
         }
-        w.strand.unpark();
+        w.unpark();
         return true;
     }
 
     /** Queues the caller until a permit is handed to it, it is cancelled, or ({@code timed}) the deadline passes. */
     @Suspendable
     private boolean acquireQueued(boolean timed, long deadline) {
-        Waiter w = new Waiter(Strand.current());
+        Strand w = WaitQueue.waiter(Strand.current());
         queue.lock();
         try {
             for (;;) {
@@ -237,7 +236,7 @@ public final class Semaphore {
     }
 
     /** A waiter that gave up leaves the queue; false if a permit was handed to it first. */
-    private boolean leave(Waiter w) {
+    private boolean leave(Strand w) {
         queue.lock();
         try {
             if (!queue.remove(w)) {

@@ -11,44 +11,38 @@ import java.util.Objects;
  * its primitive chooses to guard with it (held to link or unlink a waiter, update a count,
  * decide whom to grant). Every primitive of this package waits through one of these; the
  * protocol is described in {@code package-info.java}.
+ *
+ * <p>The queue is intrusive: a waiter is its {@link Strand}, whose {@code wait*} fields are its
+ * node (a strand waits in one queue at a time). Links and {@code waitQueued} are guarded by the
+ * lock of the queue the strand is linked in; {@code waitStatus} is described in
+ * {@code package-info.java}. A wait starts with {@link #waiter}, which resets what a node carries
+ * from one wait to the next.
  */
 final class WaitQueue extends SpinLock {
 
-    /** {@link Waiter#status}: queued and parked, or about to park. */
-    static final int WAITING = 0;
+    /** {@code Strand.waitStatus}: queued and parked, or about to park. */
+    static final byte WAITING = 0;
     /** What it waited for was given to it (the lock handed over, the signal, the permit, the barrier's trip). */
-    static final int GRANTED = 1;
+    static final byte GRANTED = 1;
     /** Taken off the queue and woken to compete again (a mutex released without hand-off; a {@code Once} reset). */
-    static final int WOKEN = 2;
-
-    /** One waiting strand. Links and {@link #queued} are guarded by the queue's lock. */
-    static final class Waiter {
-        final Strand strand;
-        /** WAITING, GRANTED or WOKEN; written under the queue's lock, read by the waiter without it. */
-        volatile int status;
-        /** RwLock: waits to write (else to read). */
-        final boolean writer;
-        /** Mutex: times it was woken and found the mutex taken by a barging thread. */
-        int bypassed;
-        Waiter prev, next;
-        boolean queued;
-        /** Links the waiters a releaser granted under the lock, to unpark them after it. */
-        Waiter nextGranted;
-
-        Waiter(Strand strand) {
-            this(strand, false);
-        }
-
-        Waiter(Strand strand, boolean writer) {
-            this.strand = strand;
-            this.writer = writer;
-        }
-    }
+    static final byte WOKEN = 2;
 
     /** Volatile so that {@link #isEmptyRacy()} can be read without the lock. */
-    private volatile Waiter head;
-    private Waiter tail;
+    private volatile Strand head;
+    private Strand tail;
     private int size;
+
+    /** The current strand {@code me}, ready to be linked for a new wait (for a read, if RwLock's). */
+    static Strand waiter(Strand me) {
+        return waiter(me, false);
+    }
+
+    /** The current strand {@code me}, ready to be linked for a new wait; {@code writer}: it waits to write an RwLock. */
+    static Strand waiter(Strand me, boolean writer) {
+        me.waitToWrite = writer;
+        me.bypassed = 0;
+        return me;
+    }
 
     // ------------------------------------------------------------------------------------
     // The queue; all under the lock except isEmptyRacy.
@@ -76,77 +70,77 @@ final class WaitQueue extends SpinLock {
         }
     }
 
-    Waiter first() {
+    Strand first() {
         return head;
     }
 
-    void addLast(Waiter w) {
-        w.status = WAITING;
-        w.queued = true;
-        w.next = null;
-        w.prev = tail;
+    void addLast(Strand w) {
+        w.waitStatus = WAITING;
+        w.waitQueued = true;
+        w.waitNext = null;
+        w.waitPrev = tail;
         if (tail == null) {
             head = w;
         } else {
-            tail.next = w;
+            tail.waitNext = w;
         }
         tail = w;
         size++;
     }
 
-    void addFirst(Waiter w) {
-        w.status = WAITING;
-        w.queued = true;
-        w.prev = null;
-        w.next = head;
+    void addFirst(Strand w) {
+        w.waitStatus = WAITING;
+        w.waitQueued = true;
+        w.waitPrev = null;
+        w.waitNext = head;
         if (head == null) {
             tail = w;
         } else {
-            head.prev = w;
+            head.waitPrev = w;
         }
         head = w;
         size++;
     }
 
-    Waiter pollFirst() {
-        Waiter w = head;
+    Strand pollFirst() {
+        Strand w = head;
         if (w != null) {
             remove(w);
         }
         return w;
     }
 
-    /** Unlinks {@code w}; returns false if it was not queued. */
-    boolean remove(Waiter w) {
-        if (!w.queued) {
+    /** Unlinks {@code w}, which is linked in this queue if anywhere; returns false if it was not linked. */
+    boolean remove(Strand w) {
+        if (!w.waitQueued) {
             return false;
         }
-        if (w.prev == null) {
-            head = w.next;
+        if (w.waitPrev == null) {
+            head = w.waitNext;
         } else {
-            w.prev.next = w.next;
+            w.waitPrev.waitNext = w.waitNext;
         }
-        if (w.next == null) {
-            tail = w.prev;
+        if (w.waitNext == null) {
+            tail = w.waitPrev;
         } else {
-            w.next.prev = w.prev;
+            w.waitNext.waitPrev = w.waitPrev;
         }
-        w.prev = w.next = null;
-        w.queued = false;
+        w.waitPrev = w.waitNext = null;
+        w.waitQueued = false;
         size--;
         return true;
     }
 
-    /** Unlinks every waiter and returns the first; they stay chained by {@link Waiter#nextGranted}. */
-    Waiter grantAll() {
-        Waiter first = head;
-        for (Waiter w = first; w != null; ) {
-            Waiter n = w.next;
-            w.prev = w.next = null;
-            w.queued = false;
-            w.nextGranted = n;
-            w.status = GRANTED;
-            w = n;
+    /**
+     * Unlinks every waiter and returns the first; they stay chained by {@code waitNext}, their
+     * status still WAITING: {@link #unparkAll} grants them after the lock. Until it does, their
+     * nodes are the chain's: a waiter that is not linked and not told touches none of its fields.
+     */
+    Strand grantAll() {
+        Strand first = head;
+        for (Strand w = first; w != null; w = w.waitNext) {
+            w.waitPrev = null;
+            w.waitQueued = false;
         }
         head = tail = null;
         size = 0;
@@ -157,7 +151,7 @@ final class WaitQueue extends SpinLock {
     // Waiting, outside the lock
 
     /**
-     * Parks the current strand, the one of {@code w}, until {@code w.status} leaves WAITING; or,
+     * Parks the current strand {@code w} until its status leaves WAITING; or,
      * if {@code cancellable}, until it has a cancellation request; or, if {@code timed}, until
      * {@code deadline} (a {@link Strand#nanoTime()} value) passes. Returns the status last seen:
      * WAITING means it gave up (cancelled or timed out) and is probably still queued.
@@ -167,15 +161,15 @@ final class WaitQueue extends SpinLock {
      * every park return at once, is cleared while it waits and set again before returning.
      */
     @Suspendable
-    static int await(Waiter w, boolean cancellable, boolean timed, long deadline) {
+    static int await(Strand w, boolean cancellable, boolean timed, long deadline) {
         boolean interrupted = false;
         int s;
-        while ((s = w.status) == WAITING) {
+        while ((s = w.waitStatus) == WAITING) {
             if (cancellable) {
                 if (Strand.cancelRequested()) {
                     break;
                 }
-            } else if (!w.strand.isGreen() && Thread.interrupted()) {
+            } else if (!w.isGreen() && Thread.interrupted()) {
                 interrupted = true;
             }
             if (timed) {
@@ -193,14 +187,29 @@ final class WaitQueue extends SpinLock {
         return s;
     }
 
-    /** Unparks the waiters chained from {@code first} by {@link Waiter#nextGranted}. Call without the lock. */
-    static void unparkAll(Waiter first) {
-        for (Waiter w = first; w != null; ) {
-            Waiter n = w.nextGranted;
-            w.nextGranted = null;
-            w.strand.unpark();
+    /**
+     * Grants and unparks the waiters chained from {@code first} by {@code waitNext}. Call without
+     * the lock. Each waiter's link is read before its status says GRANTED: from then on the
+     * waiter may wait again, elsewhere, with the same fields.
+     */
+    static void unparkAll(Strand first) {
+        for (Strand w = first; w != null; ) {
+            Strand n = w.waitNext;
+            w.waitNext = null;
+            w.waitStatus = GRANTED;
+            w.unpark();
             w = n;
         }
+    }
+
+    /**
+     * A waiter that gave up and found itself unlinked by someone else waits here, without
+     * cancellation, until that one has told it its status: it was granted with others and
+     * {@link #unparkAll} has yet to reach it. Returns the status; at once if it was told already.
+     */
+    @Suspendable
+    static int awaitTold(Strand w) {
+        return await(w, false, false, 0L);
     }
 
     /** "green thread "x"" or "platform thread "y"", for messages. */

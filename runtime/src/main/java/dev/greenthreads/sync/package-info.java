@@ -13,10 +13,18 @@
  *       so owners compare by identity.</li>
  *   <li><b>Wait queue</b> ({@code WaitQueue}): each primitive's FIFO of
  *       <b>waiters</b> and the spin lock guarding it. The lock is held for a few instructions and
- *       never across a park, an unpark or user code.</li>
+ *       never across a park, an unpark or user code. The queue is intrusive: a waiter is its
+ *       strand, whose {@code wait*} fields are its node, since a strand waits in one queue at a
+ *       time; so a wait allocates nothing, and nothing a waiter may run while linked (user code
+ *       included) may wait in a queue.</li>
  *   <li><b>Status</b> of a waiter: WAITING, then GRANTED (what it waited for was given to it:
  *       a handed-over lock, a signal, a permit, a barrier trip) or WOKEN (released to compete
- *       again). Only the queue lock's holder changes it, and only when it unlinks the waiter.</li>
+ *       again). Whoever unlinks a waiter it serves sets it: under the queue lock for a waiter
+ *       served alone; after the lock for waiters served together ({@code Cond.broadcast}, a
+ *       barrier's trip, {@code Once}, an {@code RwLock}'s readers), which stay chained through
+ *       their nodes' {@code waitNext} until {@code WaitQueue.unparkAll} reaches each, reads its link to the next and
+ *       only then sets its status. Setting the status is the last write anyone else makes to the
+ *       node: once the waiter sees it, it may wait again, elsewhere, with the same fields.</li>
  *   <li><b>Hand-off</b>: a releaser gives the resource to a waiter directly, so that nobody can
  *       take it in between. <b>Barging</b>: a newcomer takes a resource a woken waiter was
  *       about to compete for.</li>
@@ -34,9 +42,10 @@
  * spuriously; every waiter re-reads its status and parks again.
  *
  * <p>A waiter that gives up (a timeout, a cancellation) takes the queue lock and unlinks
- * itself. If it is no longer linked, a releaser served it first: it acts as served (it owns the
- * lock, has the permit, was signalled, was released by the barrier) rather than losing what
- * was given. When its leaving unblocks others ({@code RwLock}: a writer at the head), it grants
+ * itself. If it is no longer linked, a releaser served it first: it waits, without cancellation,
+ * until its status says so ({@code WaitQueue.awaitTold}: a releaser serving several may not have
+ * reached it yet), then acts as served (it owns the lock, has the permit, was signalled, was
+ * released by the barrier) rather than losing what was given. When its leaving unblocks others ({@code RwLock}: a writer at the head), it grants
  * them before it lets go of the lock.
  *
  * <h2>Fairness</h2>

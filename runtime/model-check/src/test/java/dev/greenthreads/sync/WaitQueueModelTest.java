@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.greenthreads.internal.scheduler.ObservedStrand;
 import dev.greenthreads.internal.scheduler.Strand;
-import dev.greenthreads.sync.WaitQueue.Waiter;
 import java.util.concurrent.atomic.AtomicReference;
 import dev.greenthreads.internal.scheduler.Threads;
 import org.jetbrains.lincheck.Lincheck;
@@ -27,9 +26,9 @@ class WaitQueueModelTest {
     void aReleasersGrantReachesAParkedWaiter() {
         Lincheck.runConcurrentTest(SCHEDULES, () -> {
             Resource resource = new Resource();
-            AtomicReference<Waiter> waiter = new AtomicReference<>();
+            AtomicReference<Strand> waiter = new AtomicReference<>();
             Thread t = Threads.start(() -> {
-                Waiter w = resource.enqueueUnlessAvailable();
+                Strand w = resource.enqueueUnlessAvailable();
                 waiter.set(w);
                 if (w != null) {
                     assertEquals(WaitQueue.GRANTED, WaitQueue.await(w, false, false, 0L));
@@ -38,9 +37,9 @@ class WaitQueueModelTest {
             resource.release();
             Threads.join(t);
             assertEquals(0, resource.permits, "the permit went to the waiter");
-            Waiter w = waiter.get();
+            Strand w = waiter.get();
             if (w != null) {
-                assertEquals(1, ((ObservedStrand) w.strand).unparks(), "a granted waiter is unparked once");
+                assertEquals(1, ((ObservedStrand) w).unparks(), "a granted waiter is unparked once");
             }
         });
     }
@@ -50,7 +49,7 @@ class WaitQueueModelTest {
         Lincheck.runConcurrentTest(SCHEDULES, () -> {
             WaitQueue queue = new WaitQueue();
             Runnable await = () -> {
-                Waiter w = new Waiter(ObservedStrand.ofCurrentThread());
+                Strand w = WaitQueue.waiter(ObservedStrand.ofCurrentThread());
                 queue.lock();
                 queue.addLast(w);
                 queue.unlock();
@@ -61,9 +60,9 @@ class WaitQueueModelTest {
             int granted = 0;
             while (granted < 2) {
                 queue.lock();
-                Waiter all = queue.grantAll();
+                Strand all = queue.grantAll();
                 queue.unlock();
-                for (Waiter w = all; w != null; w = w.nextGranted) {
+                for (Strand w = all; w != null; w = w.waitNext) {
                     granted++;
                 }
                 WaitQueue.unparkAll(all);
@@ -79,7 +78,7 @@ class WaitQueueModelTest {
             Resource resource = new Resource();
             boolean[] kept = new boolean[1];
             Thread t = Threads.start(() -> {
-                Waiter w = resource.enqueueUnlessAvailable();
+                Strand w = resource.enqueueUnlessAvailable();
                 if (w == null) {
                     kept[0] = true;
                     return;
@@ -101,7 +100,7 @@ class WaitQueueModelTest {
             Resource resource = new Resource();
             boolean[] kept = new boolean[1];
             Thread t = Threads.start(() -> {
-                Waiter w = resource.enqueueUnlessAvailable();
+                Strand w = resource.enqueueUnlessAvailable();
                 if (w == null) {
                     kept[0] = true;
                     return;
@@ -119,14 +118,50 @@ class WaitQueueModelTest {
         });
     }
 
+    @Test
+    void aWaiterGrantedWithOthersAsItGivesUpIsToldBeforeItWaitsAgain() {
+        Lincheck.runConcurrentTest(SCHEDULES, () -> {
+            WaitQueue first = new WaitQueue();
+            WaitQueue second = new WaitQueue();
+            AtomicReference<Strand> waiter = new AtomicReference<>();
+            Thread t = Threads.start(() -> {
+                Strand w = WaitQueue.waiter(ObservedStrand.ofCurrentThread());
+                waiter.set(w);
+                first.lock();
+                first.addLast(w);
+                first.unlock();
+                // A deadline that has come: the waiter gives up at once, unless it was granted.
+                if (WaitQueue.await(w, false, true, Strand.nanoTime()) == WaitQueue.WAITING) {
+                    first.lock();
+                    boolean removed = first.remove(w);
+                    first.unlock();
+                    if (!removed) {
+                        assertEquals(WaitQueue.GRANTED, WaitQueue.awaitTold(w), "unlinked by a grant, it is told so");
+                    }
+                }
+                // Its next wait, where nobody grants anything: its node is the same fields.
+                second.lock();
+                second.addLast(WaitQueue.waiter(w));
+                second.unlock();
+            });
+            first.lock();
+            Strand all = first.grantAll();
+            first.unlock();
+            WaitQueue.unparkAll(all);
+            Threads.join(t);
+            assertEquals(WaitQueue.WAITING, waiter.get().waitStatus,
+                    "the grant of its first wait does not reach its second");
+        });
+    }
+
     /** Permits guarded by a wait queue's lock, handed to the first waiter if there is one. */
     private static final class Resource {
         final WaitQueue queue = new WaitQueue();
         int permits;
 
         /** Takes a permit, or links a waiter for the calling thread and returns it. */
-        Waiter enqueueUnlessAvailable() {
-            Waiter w = new Waiter(ObservedStrand.ofCurrentThread());
+        Strand enqueueUnlessAvailable() {
+            Strand w = WaitQueue.waiter(ObservedStrand.ofCurrentThread());
             queue.lock();
             try {
                 if (permits > 0) {
@@ -141,7 +176,7 @@ class WaitQueueModelTest {
         }
 
         void release() {
-            Waiter w;
+            Strand w;
             queue.lock();
             try {
                 w = queue.pollFirst();
@@ -149,15 +184,15 @@ class WaitQueueModelTest {
                     permits++;
                     return;
                 }
-                w.status = WaitQueue.GRANTED;
+                w.waitStatus = WaitQueue.GRANTED;
             } finally {
                 queue.unlock();
             }
-            w.strand.unpark();
+            w.unpark();
         }
 
         /** A waiter that gave up; false if it was granted first. */
-        boolean leave(Waiter w) {
+        boolean leave(Strand w) {
             queue.lock();
             try {
                 return queue.remove(w);

@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * Frames are stored flat, without an object per frame: {@code prims} holds every primitive
  * slot (an int, two for a long or double; the GC never scans it) and {@code refs} every
  * reference. Each frame starts with a header: in {@code prims} its resume point and its sizes,
- * in {@code refs} the method's key ("name(desc)", an interned constant) that resuming checks,
+ * packed in one int for nearly every frame ({@link Frames#prims}), in {@code refs} the method's key ("name(desc)", an interned constant) that resuming checks,
  * then the place of the call it suspended in ("com.example.C.m(C.java:42)", the interned
  * constant the rewritten code passes to {@link #save} anyway), from which a parked thread's
  * stack trace is rebuilt ({@link Frames#places()}): the key alone does not name the class.
@@ -209,8 +209,8 @@ public final class FrameStack {
         List<String> keys = new java.util.ArrayList<>();
         for (int f = 0, r = 0, p = 0; f < count; f++) {
             keys.add((String) refs[r]);
-            r += Frames.HEADER_REFS + (prims[p + 1] & 0xFFFF);
-            p += 2 + (prims[p + 1] >>> 16);
+            r += Frames.HEADER_REFS + Frames.refCount(prims, p);
+            p += Frames.primLength(prims, p);
         }
         return keys;
     }
@@ -231,12 +231,23 @@ public final class FrameStack {
             throw desynchronised(self);
         }
         frame = cursor++;
-        int p = nextPrim, sizes = prims[p + 1];
-        primAt = p + 2;
+        int p = nextPrim, h = prims[p];
+        int pc, slots, nRefs;
+        if (h >= 0) {
+            pc = h >>> 20;
+            slots = h >>> 10 & (Frames.SMALL_SIZE - 1);
+            nRefs = h & (Frames.SMALL_SIZE - 1);
+            primAt = p + 1;
+        } else {
+            pc = -1 - h;
+            slots = prims[p + 1] >>> 16;
+            nRefs = prims[p + 1] & 0xFFFF;
+            primAt = p + 2;
+        }
         refAt = nextRef + Frames.HEADER_REFS;
-        nextPrim = primAt + (sizes >>> 16);
-        nextRef = refAt + (sizes & 0xFFFF);
-        return prims[p];
+        nextPrim = primAt + slots;
+        nextRef = refAt + nRefs;
+        return pc;
     }
 
     /** Index of the frame being restored; a frame keeps it to commit with {@link #keep}. */
@@ -281,16 +292,22 @@ public final class FrameStack {
         if (VERIFY && callee != null && pending > 0 && scratchRefs[pendRef] != callee) {
             throw passedThroughUnrewritten(callee, site, target);
         }
-        int primLen = 2 + nSlots, refLen = Frames.HEADER_REFS + nRefs;
+        boolean small = pc < Frames.SMALL_PC && nSlots < Frames.SMALL_SIZE && nRefs < Frames.SMALL_SIZE;
+        int header = small ? 1 : 2;
+        int primLen = header + nSlots, refLen = Frames.HEADER_REFS + nRefs;
         if (pendPrim < primLen || pendRef < refLen) {
             makeRoom(primLen, refLen);
         }
         int p = pendPrim -= primLen, r = pendRef -= refLen;
-        scratchPrims[p] = pc;
-        scratchPrims[p + 1] = nSlots << 16 | nRefs;
+        if (small) {
+            scratchPrims[p] = pc << 20 | nSlots << 10 | nRefs;
+        } else {
+            scratchPrims[p] = -1 - pc;
+            scratchPrims[p + 1] = nSlots << 16 | nRefs;
+        }
         scratchRefs[r] = self;
         scratchRefs[r + 1] = site;
-        primAt = p + 2;
+        primAt = p + header;
         refAt = r + Frames.HEADER_REFS;
         pending++;
     }
@@ -427,9 +444,8 @@ public final class FrameStack {
         if (at < count) {
             keptPrim = keptRef = 0;
             for (int f = 0; f < at; f++) {
-                int sizes = prims[keptPrim + 1];
-                keptPrim += 2 + (sizes >>> 16);
-                keptRef += Frames.HEADER_REFS + (sizes & 0xFFFF);
+                keptRef += Frames.HEADER_REFS + Frames.refCount(prims, keptPrim);
+                keptPrim += Frames.primLength(prims, keptPrim);
             }
         }
         int primLen = scratchPrims.length - pendPrim, refLen = scratchRefs.length - pendRef;
@@ -499,9 +515,8 @@ public final class FrameStack {
         List<String> keys = new java.util.ArrayList<>();
         for (int f = 0, p = pendPrim, r = pendRef; f < pending; f++) {
             keys.add((String) scratchRefs[r]);
-            int sizes = scratchPrims[p + 1];
-            p += 2 + (sizes >>> 16);
-            r += Frames.HEADER_REFS + (sizes & 0xFFFF);
+            r += Frames.HEADER_REFS + Frames.refCount(scratchPrims, p);
+            p += Frames.primLength(scratchPrims, p);
         }
         return keys;
     }

@@ -58,7 +58,7 @@ final class Carrier extends CarrierThread {
     private void runSlice(GreenStrand t) {
         t.beforeResume();
         FrameStack f = frames;
-        f.mount(t.frames, t);
+        f.mount(t, t);
         ThreadLocalMaps.mount(this, t);
         // The interrupt status follows the green thread as its thread-locals do, so that one that
         // re-asserts an interrupt (catch InterruptedException, interrupt()) keeps it, and no other

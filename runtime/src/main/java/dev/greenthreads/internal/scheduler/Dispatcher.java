@@ -2,8 +2,6 @@ package dev.greenthreads.internal.scheduler;
 
 import dev.greenthreads.Suspendable;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -23,11 +21,13 @@ public abstract class Dispatcher {
 
     private final String name;
     private final FailureSink failures;
+    /** The public object of this dispatcher, opaque here: its green threads find their scheduler through it. */
+    private volatile Object handle;
     final Carrier[] carriers;
 
     /** Started and not yet terminated green threads: their number, and themselves. */
     private final AtomicLong live = new AtomicLong();
-    private final Set<GreenStrand> greenThreads = ConcurrentHashMap.newKeySet();
+    private final LiveThreads greenThreads = new LiveThreads();
     private volatile boolean closing;
     /** A close that has waited this long for green threads says which. */
     static final long CLOSE_PATIENCE_NANOS = 1_000_000_000L;
@@ -204,6 +204,16 @@ public abstract class Dispatcher {
 
     // ------------------------------------------------------------------------------------
 
+    /** Records the public object of this dispatcher, once, before it starts a thread. */
+    public final void handle(Object handle) {
+        this.handle = handle;
+    }
+
+    /** The object given to {@link #handle(Object)}. */
+    public final Object handle() {
+        return handle;
+    }
+
     /** Counts the thread as live and queues it; refused once closing, except from its own green threads. */
     final void start(GreenStrand t) {
         live.incrementAndGet();
@@ -226,12 +236,12 @@ public abstract class Dispatcher {
 
     /** Snapshot of the green threads started and not yet ended. */
     public final List<GreenStrand> liveGreenThreads() {
-        return new java.util.ArrayList<>(greenThreads);
+        return greenThreads.snapshot();
     }
 
-    /** The live green threads, for a walk that tolerates concurrent starts and ends (a dump of many). */
-    final Iterable<GreenStrand> greenThreads() {
-        return greenThreads;
+    /** How many live green threads are in {@code state} now. */
+    final int countGreenThreads(ThreadDump.State state) {
+        return greenThreads.count(state);
     }
 
     /** Green threads started and not yet ended. */
@@ -245,12 +255,12 @@ public abstract class Dispatcher {
      */
     final String describeThreads() {
         StringBuilder b = new StringBuilder();
-        for (GreenStrand t : greenThreads) {
+        for (GreenStrand t : greenThreads.snapshot()) {
             int state = t.runState();
             b.append("\n  green thread \"").append(t.name()).append("\" (#").append(t.id()).append("): ")
                     .append(stateName(state));
             if (state == GreenStrand.PARKED) {
-                List<String> where = t.frames.methods();
+                List<String> where = t.methods();
                 if (!where.isEmpty()) {
                     b.append(", waiting in ").append(String.join(" <- ", where));
                 }
@@ -275,11 +285,7 @@ public abstract class Dispatcher {
 
     /** Reports a hang, found by a monitor: {@code report} says what waits for what. */
     final void hung(String report) {
-        GreenStrand any = null;
-        for (GreenStrand t : greenThreads) {
-            any = t;
-            break;
-        }
+        GreenStrand any = greenThreads.any();
         if (any == null) {
             return; // they ended meanwhile
         }

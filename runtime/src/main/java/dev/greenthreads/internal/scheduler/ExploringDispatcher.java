@@ -542,7 +542,7 @@ public final class ExploringDispatcher extends OneCarrierDispatcher {
                 if (holder != null) {
                     b.append(" waiting for ").append(w.describe(holder));
                 }
-                List<String> where = t.frames.methods();
+                List<String> where = t.methods();
                 if (!where.isEmpty()) {
                     b.append(" in ").append(String.join(" <- ", where));
                 }

@@ -74,7 +74,7 @@ final class FlightEvents {
         ParkEvent e = (ParkEvent) event;
         e.end();
         if (e.shouldCommit()) {
-            List<String> stack = StackTraces.userFrames(t.frames.places());
+            List<String> stack = StackTraces.userFrames(t.places());
             e.greenThread = t.name();
             e.greenThreadId = t.id();
             e.site = stack.isEmpty() ? null : stack.get(0);

@@ -6,7 +6,6 @@ import dev.greenthreads.Suspendable;
 import dev.greenthreads.SuspendableCallable;
 import dev.greenthreads.SuspendableRunnable;
 import dev.greenthreads.internal.continuation.FrameStack;
-import dev.greenthreads.internal.continuation.Frames;
 import dev.greenthreads.internal.continuation.PinnedSites;
 import dev.greenthreads.internal.events.PinnedEvent;
 import java.lang.invoke.MethodHandles;
@@ -56,9 +55,12 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     private final long id;
     private final String name;
     final Dispatcher dispatcher;
-    final Frames frames = new Frames();
 
-    private Object body;
+    /**
+     * Its body until it ends; then the value, or the throwable, it ended with, published by the
+     * volatile write of TERMINATED. One field for both, as a thread needs one or the other.
+     */
+    private Object bodyOrResult;
     private final boolean returnsValue;
 
     volatile int state;
@@ -79,12 +81,13 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     long parkedAt;
     /** The flight recorder's park event of the pending park, if it records them; the thread's own, like parkedAt. */
     private Object parkEvent;
+    /** Its neighbours in its dispatcher's {@link LiveThreads}, while it is live; guarded by that stripe's lock. */
+    GreenStrand liveNext, livePrev;
     /** Position in the dispatcher's timer heap, -1 if none; guarded by the dispatcher's timer lock. */
     private int heapIndex = -1;
 
-    /** The value, or the throwable, it ended with; published by the volatile write of TERMINATED. */
-    private Object result;
-    private int outcome;
+    /** ENDED_*, with the result; 0 while live. */
+    private byte outcome;
 
     /** Guarded by this strand's spin lock. */
     private JoinWaiter joiners;
@@ -111,7 +114,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         this.id = id;
         this.name = name;
         this.dispatcher = dispatcher;
-        this.body = body;
+        this.bodyOrResult = body;
         this.returnsValue = returnsValue;
         this.flags = detached ? DETACHED : 0;
         this.inheritableThreadLocals = ThreadLocalMaps.inherited();
@@ -120,6 +123,11 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     /** The running green thread's strand, or null on a platform thread. */
     public static GreenStrand current() {
         return (GreenStrand) FrameStack.current().owner();
+    }
+
+    /** The public object of its dispatcher (its scheduler), for the public API. */
+    public Object schedulerHandle() {
+        return dispatcher.handle();
     }
 
     /** The object given to the constructor, for the public API to find its own from a strand. */
@@ -173,9 +181,9 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
     /** Called by the runner to run or resume the body; not rewritten, a plain pass-through. */
     Object runBody() throws Exception {
         if (returnsValue) {
-            return ((SuspendableCallable<?>) body).call();
+            return ((SuspendableCallable<?>) bodyOrResult).call();
         }
-        ((SuspendableRunnable) body).run();
+        ((SuspendableRunnable) bodyOrResult).run();
         return null;
     }
 
@@ -185,7 +193,6 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
      * held so that nothing of it stays reachable from the scheduler.
      */
     void terminate(Object value, Throwable error) {
-        body = null;
         locals = null;
         threadLocals = inheritableThreadLocals = null;
         int how = ENDED_NORMALLY;
@@ -199,8 +206,8 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             how = ENDED_FAILED;
             value = error;
         }
-        result = value;
-        outcome = how;
+        bodyOrResult = value;
+        outcome = (byte) how;
         if (FlightEvents.threadEndEnabled()) {
             FlightEvents.threadEnded(this, how == ENDED_NORMALLY ? "returned" : how == ENDED_FAILED ? "failed" : "cancelled");
         }
@@ -242,7 +249,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     /** After termination: the value (ended normally) or the throwable (failed or cancelled). */
     public Object result() {
-        return result;
+        return bodyOrResult;
     }
 
     // ------------------------------------------------------------------------------------
@@ -250,7 +257,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
 
     public void detach() {
         if (setFlag(DETACHED)) {
-            dispatcher.uncaught(this, (Throwable) result);
+            dispatcher.uncaught(this, (Throwable) bodyOrResult);
         }
     }
 
@@ -313,18 +320,23 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         FrameStack.suspend();
     }
 
-    /** Parks this (the running) thread; {@code deadline} in the dispatcher's clock when {@code timed}. */
-    @Suspendable
-    void park(boolean timed, long deadline) {
+    /**
+     * Begins a park of this (the running) thread; {@code deadline} in the dispatcher's clock when
+     * {@code timed}. Returns true when the caller must now suspend ({@code FrameStack.suspend()})
+     * and, once resumed, call {@link #parkResumed()}; false when the park is over already (the
+     * permit was available, or it parked pinned). {@link Strand}'s park methods suspend
+     * themselves, so that a parked thread keeps their frame and not one more of this class.
+     */
+    boolean parkBegins(boolean timed, long deadline) {
         if (permit != 0 && (int) PERMIT.getAndSet(this, 0) != 0) {
             parkReturned();
-            return;
+            return false;
         }
         String pin = FrameStack.current().pinnedAt();
         if (pin != null) {
             parkPinned(pin, timed, deadline);
             parkReturned();
-            return;
+            return false;
         }
         this.timed = timed;
         this.deadline = deadline;
@@ -334,7 +346,11 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
             parkEvent = FlightEvents.parkBegins();
         }
         state = PARKING;
-        FrameStack.suspend();
+        return true;
+    }
+
+    /** The park that {@link #parkBegins} began was resumed. */
+    void parkResumed() {
         permit = 0; // consumed by the wake-up that resumed us (or stale)
         parkReturned();
     }

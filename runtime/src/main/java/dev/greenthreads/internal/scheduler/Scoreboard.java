@@ -113,13 +113,7 @@ public final class Scoreboard implements SchedulerMXBean {
     }
 
     private int count(ThreadDump.State state) {
-        int n = 0;
-        for (GreenStrand t : dispatcher.greenThreads()) {
-            if (ThreadDump.state(t.runState()) == state) {
-                n++;
-            }
-        }
-        return n;
+        return dispatcher.countGreenThreads(state);
     }
 
     @Override

@@ -69,7 +69,7 @@ public final class StackTraces {
                     return List.of();
                 case GreenStrand.PARKED:
                 case GreenStrand.READY: {
-                    List<String> saved = t.frames.places();
+                    List<String> saved = t.places();
                     if (t.state == state && t.parkedAt == parkedAt) {
                         return userFrames(saved);
                     }

@@ -3,6 +3,7 @@ package dev.greenthreads.internal.scheduler;
 import dev.greenthreads.GreenCancelledException;
 import dev.greenthreads.Suspendable;
 import dev.greenthreads.internal.continuation.FrameStack;
+import dev.greenthreads.internal.continuation.Frames;
 import dev.greenthreads.internal.sync.SpinLock;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -51,15 +52,32 @@ import java.util.concurrent.locks.LockSupport;
  * {@code synchronized} (a green thread cannot unwind there: it pins, holding its carrier).
  *
  * <p>A strand is also the {@link SpinLock} of the strands waiting on it (a green thread's
- * joiners), so that a green thread's join list costs no object of its own.
+ * joiners), so that a green thread's join list costs no object of its own; and a green thread's
+ * saved {@link Frames}, for the same reason.
  *
  * <p>Each strand is a node of the wait-for graph ({@link WaitsFor}): what it waits for now, if
  * it waits untimed for a lock or a thread.
+ *
+ * <p>A strand is also its own node in the wait queue of {@code dev.greenthreads.sync}
+ * ({@code WaitQueue}) it waits in: it waits in at most one at a time, so the node's fields,
+ * {@code wait*} below, are the strand's, and a wait allocates nothing. They belong to that
+ * package, which states their protocol; they are public only because it is another package.
  */
-public abstract class Strand extends SpinLock {
+public abstract class Strand extends Frames {
 
     /** The untimed wait this strand is in, or null; written by the strand itself, read by anyone's deadlock check. */
     volatile WaitsFor waitsFor;
+
+    /** WaitQueue's WAITING, GRANTED or WOKEN: how its last wait in a queue stands. */
+    public volatile byte waitStatus;
+    /** Its neighbours in the queue it is linked in; once unlinked with others it was granted with, the next of them. */
+    public Strand waitPrev, waitNext;
+    /** Whether it is linked in a queue. */
+    public boolean waitQueued;
+    /** RwLock: it waits to write (else to read). */
+    public boolean waitToWrite;
+    /** Mutex: times, in this acquisition, it was woken and found the mutex taken by a barging thread. */
+    public short bypassed;
 
     Strand() {
     }
@@ -102,7 +120,10 @@ public abstract class Strand extends SpinLock {
     public static void park() {
         GreenStrand g = GreenStrand.current();
         if (g != null) {
-            g.park(false, 0L);
+            if (g.parkBegins(false, 0L)) {
+                FrameStack.suspend();
+                g.parkResumed();
+            }
         } else {
             LockSupport.park();
         }
@@ -119,7 +140,10 @@ public abstract class Strand extends SpinLock {
         }
         GreenStrand g = GreenStrand.current();
         if (g != null) {
-            g.park(true, deadlineAfter(g.dispatcher.nanoTime(), nanos));
+            if (g.parkBegins(true, deadlineAfter(g.dispatcher.nanoTime(), nanos))) {
+                FrameStack.suspend();
+                g.parkResumed();
+            }
         } else {
             LockSupport.parkNanos(nanos);
         }
@@ -133,8 +157,9 @@ public abstract class Strand extends SpinLock {
     public static void parkUntil(long deadline) {
         GreenStrand g = GreenStrand.current();
         if (g != null) {
-            if (deadline - g.dispatcher.nanoTime() > 0) {
-                g.park(true, deadline);
+            if (deadline - g.dispatcher.nanoTime() > 0 && g.parkBegins(true, deadline)) {
+                FrameStack.suspend();
+                g.parkResumed();
             }
         } else {
             long nanos = deadline - System.nanoTime();

@@ -95,7 +95,7 @@ public final class ThreadDump {
         this.carrierThreads = d.carrierThreads();
         Map<Key, Group> found = new HashMap<>();
         long now = System.nanoTime();
-        for (GreenStrand t : d.greenThreads()) {
+        for (GreenStrand t : d.liveGreenThreads()) {
             State state = state(t.runState());
             long parkedAt = t.parkedAt;
             List<String> stack = StackTraces.places(t);
