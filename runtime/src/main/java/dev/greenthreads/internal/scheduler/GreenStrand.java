@@ -228,6 +228,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         }
     }
 
+    @Override
     public boolean isTerminated() {
         return state == TERMINATED;
     }
