@@ -127,10 +127,10 @@ public final class Mutex {
      * once the count reaches BYPASS_LIMIT, the unlock that polls it hands the mutex over (owner
      * and holds set, LOCKED kept) instead of waking it, and nobody can barge in between. Go
      * switches to hand-off after a waiter has waited 1 ms; a count is what the deterministic
-     * tests can pin down, and costs no clock read. The limit is small enough that a starved-looking
+     * tests can pin down, and costs no clock read. The limit is small enough that a passed-over
      * waiter is served within a few rounds, and large enough that hand-offs, each of which makes
-     * the releasing thread wait while the new owner is scheduled (a convoy), stay rare: at 1 (a
-     * hand-off after every lost round) ContendedMutexBenchmark measured mostly hand-offs.
+     * the releasing thread wait while the new owner is scheduled (a convoy), stay rare in
+     * ContendedMutexBenchmark (benchmarks/results/CONTENDED-MUTEX.md).
      *
      * Not spinning: a green thread that spins before parking holds its carrier, which under
      * oversubscription (64 threads on 2 carriers) is the carrier the owner needs to run on; and a
