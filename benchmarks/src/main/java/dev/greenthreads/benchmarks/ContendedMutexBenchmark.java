@@ -26,10 +26,11 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * {@code threads} threads increment one counter under one lock, {@value #INCREMENTS} times in
+ * {@code threads} threads update shared fields under one lock, {@value #INCREMENTS} times in
  * all ({@code INCREMENTS / threads} each): a green {@code sync.Mutex} against a
- * {@link ReentrantLock} in virtual and in platform threads. One operation is one
- * lock/increment/unlock. The threads are started before the measured part (setup per
+ * {@link ReentrantLock} in virtual and in platform threads. The critical section is what users
+ * put there, a few updates of shared fields ({@link Tally#add}: a count, a sum and the last
+ * value), the same object in all three. One operation is one lock/update/unlock. The threads are started before the measured part (setup per
  * invocation) and wait at a gate; the measured part opens the gate and joins them all, so a
  * platform thread's creation does not count, and every thread competes from the start.
  */
@@ -43,6 +44,28 @@ public class ContendedMutexBenchmark {
 
     static final int INCREMENTS = 1 << 18;
 
+    /** The shared state the critical section updates. */
+    static final class Tally {
+        long count;
+        long sum;
+        int last;
+
+        void add(int value) {
+            count++;
+            sum += value;
+            last = value;
+        }
+
+        /** The count, once checked against the sum: the lock let no update be lost. */
+        long checked(int threads) {
+            long each = INCREMENTS / threads;
+            if (sum != threads * (each * (each - 1) / 2)) {
+                throw new IllegalStateException("sum is " + sum + " after " + count + " updates: the lock let two threads in");
+            }
+            return count;
+        }
+    }
+
     @Param({"2", "8", "64"})
     public int threads;
 
@@ -54,13 +77,15 @@ public class ContendedMutexBenchmark {
     /** Green threads: lock, increment, unlock; they wait at a gate made of a Mutex and a Cond. */
     static final class GreenRace {
         private final Mutex mutex = new Mutex();
-        private long counter;
+        private final Tally tally = new Tally();
+        private final int threads;
         private final Mutex gateMutex = new Mutex();
         private final Cond gateOpened = new Cond();
         private boolean open;
         private final GreenThread<?>[] workers;
 
         GreenRace(Scheduler scheduler, int threads) {
+            this.threads = threads;
             int each = INCREMENTS / threads;
             workers = new GreenThread<?>[threads];
             for (int i = 0; i < threads; i++) {
@@ -88,7 +113,7 @@ public class ContendedMutexBenchmark {
             for (int i = 0; i < times; i++) {
                 mutex.lock();
                 try {
-                    counter++;
+                    tally.add(i);
                 } finally {
                     mutex.unlock();
                 }
@@ -104,18 +129,20 @@ public class ContendedMutexBenchmark {
             for (GreenThread<?> w : workers) {
                 w.join();
             }
-            return counter;
+            return tally.checked(threads);
         }
     }
 
     /** Virtual or platform threads with a {@link ReentrantLock}; the gate is a latch. */
     static final class JdkRace {
         private final ReentrantLock lock = new ReentrantLock();
-        private long counter;
+        private final Tally tally = new Tally();
+        private final int threads;
         private final CountDownLatch gate = new CountDownLatch(1);
         private final Thread[] workers;
 
         JdkRace(boolean virtual, int threads) {
+            this.threads = threads;
             int each = INCREMENTS / threads;
             Runnable body = () -> {
                 try {
@@ -125,8 +152,11 @@ public class ContendedMutexBenchmark {
                 }
                 for (int i = 0; i < each; i++) {
                     lock.lock();
-                    counter++;
-                    lock.unlock();
+                    try {
+                        tally.add(i);
+                    } finally {
+                        lock.unlock();
+                    }
                 }
             };
             workers = new Thread[threads];
@@ -145,7 +175,7 @@ public class ContendedMutexBenchmark {
             for (Thread w : workers) {
                 VirtualThreads.join(w);
             }
-            return counter;
+            return tally.checked(threads);
         }
     }
 

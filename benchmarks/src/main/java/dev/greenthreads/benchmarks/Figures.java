@@ -31,7 +31,7 @@ final class Figures {
         PARK_HANDOFF(ParkHandoffBenchmark.class, "park/unpark hand-off", "park/unpark hand-off between two threads",
                 "per round trip"),
         CONTENDED(ContendedMutexBenchmark.class, "contended mutex",
-                "contended mutex, 2^18 lock/increment/unlock shared by the threads", "per lock/increment/unlock"),
+                "contended mutex, 2^18 lock/update/unlock shared by the threads (a count, a sum, a last value)", "per lock/update/unlock"),
         UNCONTENDED(UncontendedMutexBenchmark.class, "uncontended mutex",
                 "uncontended mutex, one thread alone on its lock", "per lock/increment/unlock"),
         SKYNET(SkynetBenchmark.class, "skynet", "Skynet: a 10-ary tree of threads summing their numbers", "per thread"),

@@ -54,17 +54,21 @@ import java.util.Objects;
  *
  * <h2>Fairness: barging with bounded bypass</h2>
  * Waiters queue in FIFO order. An unlock with waiters normally releases the mutex and wakes the
- * first waiter, which then competes with any thread arriving at that moment: the arrival may
- * "barge" ahead, which keeps a running thread running instead of switching (the fast case, as
- * in Go's {@code sync.Mutex} normal mode). But a waiter competes only once: if it finds the
- * mutex taken, it goes back to the <em>head</em> of the queue, and the unlock that finds it
- * there <em>hands the mutex over</em> to it directly, without ever releasing it, so nobody can
- * barge in between. A waiter is therefore passed over only by threads that took the mutex
- * while it was being woken, once; after that it moves strictly up the queue. No waiter
- * starves, however steady the contention, and no running thread is made to switch when the
- * mutex is uncontended or its waiter is already running. Waiters that were woken and lost go
- * back in front of the queue in the order they lost, so the order among them may differ from
- * their arrival order.
+ * first waiter, which then competes with any thread arriving meanwhile: the arrival may "barge"
+ * ahead, which keeps a running thread running instead of switching (as in Go's
+ * {@code sync.Mutex} normal mode and {@code ReentrantLock}'s default). While a woken waiter is on
+ * its way, further unlocks wake nobody else. A waiter that is woken and finds the mutex taken
+ * goes back to the <em>head</em> of the queue; once it has lost this way {@value #BYPASS_LIMIT}
+ * times, the next unlock <em>hands the mutex over</em> to it directly, without ever releasing
+ * it, so nobody can barge in between.
+ *
+ * <p>The guarantee: a waiter at the head of the queue is passed over at most
+ * {@value #BYPASS_LIMIT} times, then acquires the mutex at the next unlock; a waiter behind it
+ * only moves up. So no waiter starves, however steady the contention. How many acquisitions
+ * others make while it is passed over is not bounded (a thread relocking in a loop may take the
+ * mutex many times while the woken waiter is being scheduled). Waiters that were woken and lost
+ * go back in front of the queue in the order they lost, so the order among them may differ
+ * from their arrival order.
  *
  * <h2>Cancellation and interrupts</h2>
  * {@link #lock()} and {@link #tryLock(Duration)} are not cancellation points (as in POSIX): a
@@ -92,22 +96,45 @@ public final class Mutex {
     /*
      * Implementation overview.
      *
-     * state: LOCKED (someone owns it) | WAITERS (the queue is not empty). WAITERS changes only
-     * under the queue's lock, by CAS, and only while LOCKED is set when it is set. Locking is a
-     * CAS that sets LOCKED when it is clear; unlocking is a CAS from exactly LOCKED to 0, so an
-     * unlock that finds WAITERS must take the queue's lock (unlockQueued). A locker queues itself
-     * only after setting (or seeing) WAITERS while LOCKED, under the queue's lock: either its CAS
-     * comes before the owner's release, whose CAS then fails and finds it in the queue, or after,
-     * and then the locker sees LOCKED clear and retries instead of queueing. No wake-up is lost.
+     * state: LOCKED (someone owns it) | WAITERS (the queue is not empty) | WOKEN (a waiter was
+     * woken without hand-off and has not yet either taken the mutex or given the bit back).
+     * Locking is a CAS that sets LOCKED when it is clear, whatever the other bits; unlocking is a
+     * CAS from exactly LOCKED to 0, else release() looks at the other bits.
      *
-     * While LOCKED | WAITERS, nobody but the queue lock's holder writes state: arrivals CAS only
-     * when LOCKED is clear, the unlock fast path only from exactly LOCKED. unlockQueued relies on
-     * that to write it plainly.
+     * WAITERS changes only under the queue's lock, by CAS, and is set only while LOCKED. A
+     * locker queues itself only after setting (or seeing) WAITERS while LOCKED, under the
+     * queue's lock: either that comes before the owner's release, which then finds it, or after,
+     * and then the locker sees LOCKED clear and retries instead of queueing.
      *
-     * A waiter released without hand-off is WOKEN (off the queue); it retries, and is the one that
-     * ensures the remaining waiters are not stranded while the mutex is free: it either takes the
-     * mutex (and its unlock wakes the next) or finds it LOCKED (and that owner's unlock wakes the
-     * next). It never leaves without doing one of the two, even when it times out.
+     * WOKEN is the "someone is already on its way" bit of Go's sync.Mutex. An unlock that finds
+     * WAITERS and no WOKEN wakes (or hands over to) the first waiter; one that finds WOKEN just
+     * clears LOCKED and wakes nobody, so that a thread relocking in a loop pays one wake-up per
+     * round of the woken waiter, not one per unlock. The woken waiter owns the bit and gives it
+     * up in exactly one of two ways: it takes the mutex clearing WOKEN in the same CAS (and its
+     * own unlock then wakes the next), or, seeing the mutex LOCKED, it clears WOKEN by a CAS that
+     * requires LOCKED (and that owner's unlock, which comes after in the order of CASes on state,
+     * finds WOKEN clear and wakes the next). Only then may it time out, be refused by the
+     * deadlock check or queue itself again. So whenever waiters are queued and the mutex is free,
+     * either a woken waiter is about to retry or an unlock is about to wake one: no wake-up is
+     * lost, and at most one waiter competes at a time.
+     *
+     * unlockQueued runs only while LOCKED is held by its caller and WOKEN is clear (only the
+     * LOCKED holder sets it), under the queue's lock (only its holder changes WAITERS): nobody
+     * else can write state then, so it writes it plainly.
+     *
+     * Bounded bypass: a woken waiter that lost counts it (Strand.bypassed) and queues at the head;
+     * once the count reaches BYPASS_LIMIT, the unlock that polls it hands the mutex over (owner
+     * and holds set, LOCKED kept) instead of waking it, and nobody can barge in between. Go
+     * switches to hand-off after a waiter has waited 1 ms; a count is what the deterministic
+     * tests can pin down, and costs no clock read. The limit is small enough that a passed-over
+     * waiter is served within a few rounds, and large enough that hand-offs, each of which makes
+     * the releasing thread wait while the new owner is scheduled (a convoy), stay rare in
+     * ContendedMutexBenchmark (benchmarks/results/CONTENDED-MUTEX.md).
+     *
+     * Not spinning: a green thread that spins before parking holds its carrier, which under
+     * oversubscription (64 threads on 2 carriers) is the carrier the owner needs to run on; and a
+     * woken waiter usually finds the mutex free on its first try or loses to a thread relocking
+     * in a loop, which no short spin beats.
      *
      * owner and holds are plain fields: written by the owner after its acquiring CAS (or, on
      * hand-off, by the unlocker before the volatile write of GRANTED that the new owner reads),
@@ -115,9 +142,9 @@ public final class Mutex {
      * "do I hold it" is always exact. Other threads read owner only for messages.
      */
 
-    private static final int LOCKED = 1, WAITERS = 2;
+    private static final int LOCKED = 1, WAITERS = 2, WOKEN = 4;
     /** A woken waiter that loses the race this many times is handed the mutex at the next unlock. */
-    private static final int BYPASS_LIMIT = 1;
+    static final int BYPASS_LIMIT = 4;
 
     private static final VarHandle STATE;
 
@@ -159,8 +186,16 @@ public final class Mutex {
      */
     @Suspendable
     public void lock() {
-        Interleavings.switchPoint("lock", this);
         Strand me = Strand.current();
+        if (!Interleavings.idle() || !tryAcquire(me)) {
+            lockSlow(me);
+        }
+    }
+
+    /** lock() when the mutex is taken or an exploration runs: out of line, so that lock() stays small. */
+    @Suspendable
+    private void lockSlow(Strand me) {
+        Interleavings.switchPoint("lock", this);
         if (!tryAcquire(me)) {
             lockContended(me);
         }
@@ -320,12 +355,22 @@ public final class Mutex {
     private void release() {
         holds = 0;
         owner = null;
-        if (!STATE.compareAndSet(this, LOCKED, 0)) {
-            unlockQueued();
+        if (STATE.compareAndSet(this, LOCKED, 0)) {
+            return;
+        }
+        for (;;) {
+            int s = state;
+            if ((s & (WAITERS | WOKEN)) == WAITERS) {
+                unlockQueued();
+                return;
+            }
+            if (STATE.compareAndSet(this, s, s & ~LOCKED)) {
+                return; // nobody waits, or the woken waiter is on its way and will find it free
+            }
         }
     }
 
-    /** Release with WAITERS set: hand over to, or wake, the first waiter. */
+    /** Release with WAITERS set and nobody WOKEN: hand over to, or wake, the first waiter. */
     private void unlockQueued() {
         Strand next;
         queue.lock();
@@ -333,8 +378,8 @@ public final class Mutex {
             next = queue.pollFirst();
             int more = queue.isEmpty() ? 0 : WAITERS;
             if (next == null) {
-                // The waiters timed out between our failed CAS and the lock, clearing WAITERS. We
-                // still hold LOCKED, so nobody else can have written state: it is exactly LOCKED.
+                // The waiters timed out between our read and the lock, clearing WAITERS. We
+                // still hold LOCKED and nobody is WOKEN, so nobody else can have written state.
                 STATE.setVolatile(this, 0);
                 return;
             }
@@ -344,7 +389,7 @@ public final class Mutex {
                 STATE.setVolatile(this, LOCKED | more);
                 next.waitStatus = WaitQueue.GRANTED;
             } else {
-                STATE.setVolatile(this, more);
+                STATE.setVolatile(this, WOKEN | more);
                 next.waitStatus = WaitQueue.WOKEN;
             }
         } finally {
@@ -363,19 +408,29 @@ public final class Mutex {
     private boolean acquireQueued(Strand me, boolean timed, long deadline, boolean detect) {
         Strand w = null;
         Wait edge = null;
+        boolean woken = false; // this thread is the WOKEN waiter: it holds the WOKEN bit
         try {
             for (;;) {
                 int s = state;
                 if ((s & LOCKED) == 0) {
-                    if (STATE.compareAndSet(this, s, s | LOCKED)) {
+                    if (STATE.compareAndSet(this, s, (s | LOCKED) & ~(woken ? WOKEN : 0))) {
                         owner = me;
                         holds = 1;
                         return true;
                     }
                     continue;
                 }
+                if (woken) {
+                    // Lost to a barging thread: give the bit back while LOCKED, so that the owner's
+                    // unlock wakes a waiter; from here on this is an arrival that goes first.
+                    if (!STATE.compareAndSet(this, s, s & ~WOKEN)) {
+                        continue;
+                    }
+                    woken = false;
+                    w.bypassed++;
+                }
                 if (timed && deadline - Strand.nanoTime() <= 0) {
-                    return false; // a WOKEN waiter leaves only here, having seen the mutex LOCKED
+                    return false;
                 }
                 if (w == null) {
                     w = WaitQueue.waiter(me);
@@ -385,13 +440,13 @@ public final class Mutex {
                     }
                 }
                 if (detect && edge != null) {
-                    // Before queueing, so that a refused caller has nothing to undo; a WOKEN one refused
-                    // here has seen the mutex LOCKED, as one that times out, so nobody is stranded.
-                    edge.check(CYCLE_REMEDY);
+                    edge.check(CYCLE_REMEDY); // before queueing, so that a refused caller has nothing to undo
                 }
                 Strand o = owner;
-                if (o != null) {
-                    o.reportIfEndedHolding(this); // before queueing: it may run a handler, which may wait itself
+                if (o != null && o.isTerminated() && owner == o) {
+                    // Before queueing, since the report may run a handler that waits itself; o ended
+                    // after writing owner, so the second read is not stale.
+                    o.reportIfEndedHolding(this);
                 }
                 if (!enqueue(w)) {
                     continue;
@@ -403,7 +458,7 @@ public final class Mutex {
                 if (w.waitStatus == WaitQueue.GRANTED) {
                     return true; // handed over: owner and holds were set by the unlocker
                 }
-                w.bypassed++; // WOKEN: compete; if it loses, it goes back to the head of the queue
+                woken = true;
             }
         } finally {
             if (edge != null) {

@@ -52,8 +52,11 @@
  * No waiter starves under steady contention:
  * <ul>
  *   <li>{@code Mutex}: barging with bounded bypass. An unlock wakes the first waiter without
- *       handing over; a waiter competes only once: if it finds the mutex taken it goes back to
- *       the head, and the unlock that finds it there hands the mutex to it directly.</li>
+ *       handing over (and wakes nobody while a woken waiter is still on its way); a woken waiter
+ *       that finds the mutex taken goes back to the head, and once it has lost this way
+ *       {@code Mutex.BYPASS_LIMIT} (4) times the next unlock hands the mutex to it directly. A
+ *       waiter is passed over at most that many times at the head, in passings, not in
+ *       acquisitions: a thread relocking in a loop may take the mutex many times during one.</li>
  *   <li>{@code Semaphore}: strict FIFO hand-off; while anyone waits the count is zero.</li>
  *   <li>{@code RwLock}: FIFO over readers and writers; readers adjacent at the head are granted
  *       together; a new reader queues behind a queued writer (except a thread that already

@@ -1,5 +1,7 @@
 package dev.greenthreads.sync;
 
+import static dev.greenthreads.sync.SyncTesting.SEEDS;
+import static dev.greenthreads.sync.SyncTesting.deterministic;
 import static dev.greenthreads.sync.SyncTesting.runAll;
 import static dev.greenthreads.sync.SyncTesting.twoCarriers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,6 +13,7 @@ import dev.greenthreads.GreenThread;
 import dev.greenthreads.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -206,6 +209,157 @@ class MutexTest {
         barger.join();
         assertFalse(bargerGaveUp.get(), "the waiter got the mutex only after the barger stopped contending");
     }
+
+    /**
+     * The guarantee of bounded bypass, exactly: the waiter at the head is passed over
+     * {@link Mutex#BYPASS_LIMIT} times, and the next unlock hands it the mutex. One carrier runs
+     * the program, so an unlock that wakes the waiter and the barger's tryLock right after it
+     * happen before the waiter runs: the barger wins each race it can win, and the count it
+     * reaches is the limit, under every seed.
+     */
+    @Test
+    void aWaiterPassedOverTheBypassLimitIsHandedTheMutexAtTheNextUnlockUnderEverySeed() {
+        for (long seed = 0; seed < SEEDS; seed++) {
+            int[] passedOver = deterministic(seed, () -> {
+                Mutex m = new Mutex();
+                m.lock();
+                GreenThread<Boolean> waiter = GreenThread.start(() -> {
+                    m.lock();
+                    boolean held = m.isHeldByCurrentThread();
+                    m.unlock();
+                    return held;
+                });
+                int barged = 0;
+                boolean handedOver = false;
+                while (barged <= 10 * Mutex.BYPASS_LIMIT) {
+                    while (m.queueLength() == 0) {
+                        GreenThread.yield(); // the waiter runs: it queues, or finds the mutex taken and queues again
+                    }
+                    m.unlock();
+                    if (!m.tryLock()) {
+                        handedOver = m.toString().contains("held by green thread");
+                        break;
+                    }
+                    barged++;
+                }
+                if (m.isHeldByCurrentThread()) {
+                    m.unlock(); // the bound failed: let the waiter finish
+                }
+                return new int[] {barged, waiter.join() ? 1 : 0, handedOver ? 1 : 0};
+            });
+            assertEquals(Mutex.BYPASS_LIMIT, passedOver[0], "seed " + seed + ": times the barger took the mutex from the woken waiter");
+            assertEquals(1, passedOver[1], "seed " + seed + ": the waiter returned from lock() holding it");
+            assertEquals(1, passedOver[2], "seed " + seed + ": the refused tryLock found the mutex handed to the waiter");
+        }
+    }
+
+    /**
+     * While a woken waiter is on its way, an unlock wakes nobody else: the second waiter stays
+     * queued through any number of unlocks by a thread that relocks at once.
+     */
+    @Test
+    void unlocksWakeNobodyElseWhileAWokenWaiterIsOnItsWayUnderEverySeed() {
+        for (long seed = 0; seed < SEEDS; seed++) {
+            int queued = deterministic(seed, () -> {
+                Mutex m = new Mutex();
+                m.lock();
+                List<GreenThread<Void>> waiters = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    int expected = i + 1;
+                    waiters.add(GreenThread.start(() -> {
+                        m.lock();
+                        m.unlock();
+                    }));
+                    while (m.queueLength() < expected) {
+                        GreenThread.yield();
+                    }
+                }
+                int least = Integer.MAX_VALUE;
+                for (int k = 0; k < 5; k++) {
+                    m.unlock(); // the first wakes the head; the others find it on its way
+                    least = Math.min(least, m.queueLength());
+                    m.lock();
+                }
+                m.unlock();
+                for (GreenThread<Void> w : waiters) {
+                    w.join();
+                }
+                return least;
+            });
+            assertEquals(1, queued, "seed " + seed + ": waiters left in the queue while the first was woken");
+        }
+    }
+
+    /**
+     * Waiters that time out, woken or queued, strand nobody: two threads lock, two poll with short
+     * timed tryLocks, each holding the mutex across a yield, until each has had it five times.
+     * A waiter that gave up while the woken one's wake-up was pending would leave the others
+     * parked for ever, and the run would not end.
+     */
+    @Test
+    void timedOutWaitersStrandNobodyUnderEverySeed() {
+        for (long seed = 0; seed < SEEDS; seed++) {
+            int total = deterministic(seed, () -> {
+                Mutex m = new Mutex();
+                int[] t = {0};
+                runAll(null, 4, i -> {
+                    for (int got = 0; got < 5; ) {
+                        if (i < 2) {
+                            m.lock();
+                        } else if (!m.tryLock(Duration.ofNanos(1 + i * 1_000L))) {
+                            continue;
+                        }
+                        int v = t[0];
+                        GreenThread.yield();
+                        t[0] = v + 1;
+                        m.unlock();
+                        got++;
+                    }
+                });
+                return t[0];
+            });
+            assertEquals(20, total, "seed " + seed);
+        }
+    }
+
+    /**
+     * Eight green threads on two carriers lock in a loop until each has held the mutex
+     * {@value #EACH_AT_LEAST} times; a waiter that starved would keep the others looping until
+     * they give up after {@value #GIVE_UP_ACQUISITIONS} acquisitions in all. Counted in
+     * acquisitions, not time: a loaded machine slows every thread alike.
+     */
+    @Test
+    void everyThreadOfEightOnTwoCarriersKeepsAcquiring() {
+        int threads = 8;
+        Mutex m = new Mutex();
+        int[] counts = new int[threads];
+        long[] total = {0};
+        boolean[] over = {false};
+        try (Scheduler s = twoCarriers()) {
+            s.run(() -> runAll(null, threads, i -> {
+                while (true) {
+                    m.lock();
+                    try {
+                        if (over[0]) {
+                            return;
+                        }
+                        counts[i]++;
+                        total[0]++;
+                        if (total[0] >= GIVE_UP_ACQUISITIONS || Arrays.stream(counts).allMatch(c -> c >= EACH_AT_LEAST)) {
+                            over[0] = true;
+                        }
+                    } finally {
+                        m.unlock();
+                    }
+                }
+            }));
+        }
+        assertTrue(Arrays.stream(counts).allMatch(c -> c >= EACH_AT_LEAST),
+                "acquisitions per thread after " + total[0] + " in all: " + Arrays.toString(counts));
+    }
+
+    static final int EACH_AT_LEAST = 200;
+    static final long GIVE_UP_ACQUISITIONS = 50_000_000L;
 
     /** With nobody barging, waiters acquire in the order they queued. */
     @Test

@@ -235,6 +235,7 @@ public final class GreenStrand extends Strand implements TimerHeap.Member {
         }
     }
 
+    @Override
     public boolean isTerminated() {
         return state == TERMINATED;
     }

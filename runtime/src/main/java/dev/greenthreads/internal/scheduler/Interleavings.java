@@ -43,6 +43,11 @@ public final class Interleavings {
         EXPLORING.addAndGet(delta);
     }
 
+    /** Whether no exploration runs: then every switch point is a no-op, and a caller may skip its own. */
+    public static boolean idle() {
+        return EXPLORING.get() == 0;
+    }
+
     /** Whether the agent inserts {@link #sharedAccess} calls (its option {@code fields}). */
     public static boolean fieldsInstrumented() {
         return Boolean.getBoolean(FIELDS_PROPERTY);

@@ -90,6 +90,11 @@ public abstract class Strand extends Frames {
     public void reportIfEndedHolding(Object mutex) {
     }
 
+    /** Whether this is a green thread that has ended; a platform thread never is, for this purpose. */
+    public boolean isTerminated() {
+        return false;
+    }
+
     /** "green thread "x"" or "platform thread "y"", for messages. */
     public final String describe() {
         return (isGreen() ? "green thread \"" : "platform thread \"") + name() + "\"";
