@@ -1,29 +1,29 @@
-package dev.greenthreads.benchmarks;
+package dev.greenthreads.samples;
 
 import dev.greenthreads.GreenThread;
 import dev.greenthreads.Scheduler;
-import dev.greenthreads.samples.VirtualThreads;
+import dev.greenthreads.Suspendable;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The code of {@link SynchronizedBufferBenchmark}, written with {@code synchronized}, {@code wait}
- * and {@code notifyAll} only. Not rewritten at build time (see the pom): the benchmark's green
- * forks load the agent with {@code include=} this class, with or without {@code monitors}, so the
- * same bytes run as green monitors, as pinning JVM monitors, or untouched on virtual and platform
- * threads.
+ * Producers and consumers through the textbook bounded buffer, written with {@code synchronized},
+ * {@code wait} and {@code notifyAll} only: the same bytes run on green threads (rewritten as they
+ * load, with the agent option {@code monitors} to park instead of pinning), virtual threads and
+ * platform threads. The code of the benchmark {@code SynchronizedBufferBenchmark}.
  */
-final class MonitorWorkload {
+public final class SynchronizedBuffer {
 
-    private MonitorWorkload() {
+    private SynchronizedBuffer() {
     }
 
     /** The textbook bounded buffer. */
-    static final class Buffer {
+    public static final class Buffer {
         private final long[] items = new long[16];
         private int head, count;
 
-        synchronized void put(long item) throws InterruptedException {
+        @Suspendable
+        public synchronized void put(long item) throws InterruptedException {
             while (count == items.length) {
                 wait();
             }
@@ -31,7 +31,8 @@ final class MonitorWorkload {
             notifyAll();
         }
 
-        synchronized long take() throws InterruptedException {
+        @Suspendable
+        public synchronized long take() throws InterruptedException {
             while (count == 0) {
                 wait();
             }
@@ -43,12 +44,14 @@ final class MonitorWorkload {
         }
     }
 
+    @Suspendable
     static void produce(Buffer b, int items) throws InterruptedException {
         for (int i = 1; i <= items; i++) {
             b.put(i);
         }
     }
 
+    @Suspendable
     static long consume(Buffer b, int items) throws InterruptedException {
         long sum = 0;
         for (int i = 0; i < items; i++) {
@@ -58,7 +61,7 @@ final class MonitorWorkload {
     }
 
     /** {@code pairs} producers and consumers through one buffer; the sum of what was taken. */
-    static long green(Scheduler s, int pairs, int items) {
+    public static long green(Scheduler s, int pairs, int items) {
         return s.run(() -> {
             Buffer b = new Buffer();
             List<GreenThread<Long>> consumers = new ArrayList<>();
@@ -78,11 +81,11 @@ final class MonitorWorkload {
         });
     }
 
-    static long virtual(int pairs, int items) {
+    public static long virtual(int pairs, int items) {
         return VirtualThreads.call(() -> threads(pairs, items, true));
     }
 
-    static long platform(int pairs, int items) throws InterruptedException {
+    public static long platform(int pairs, int items) throws InterruptedException {
         return threads(pairs, items, false);
     }
 
@@ -132,7 +135,7 @@ final class MonitorWorkload {
     private static long counter;
 
     /** Uncontended: one green thread enters and leaves a monitor {@code times} times. */
-    static long uncontended(Scheduler s, int times) {
+    public static long uncontended(Scheduler s, int times) {
         return s.run(() -> {
             long before = counter;
             for (int i = 0; i < times; i++) {
