@@ -80,10 +80,14 @@ public final class MonitorRegions {
      */
     public static Map<AbstractInsnNode, int[]> heldLocals(MethodNode method) {
         InsnList insns = method.instructions;
-        int[][] held = new int[insns.size()][];
-        if (held.length == 0) {
+        boolean any = false;
+        for (AbstractInsnNode i = insns.getFirst(); i != null && !any; i = i.getNext()) {
+            any = i.getOpcode() == Opcodes.MONITORENTER || i.getOpcode() == Opcodes.MONITOREXIT;
+        }
+        if (!any) {
             return new IdentityHashMap<>();
         }
+        int[][] held = new int[insns.size()][];
         ArrayDeque<Integer> work = new ArrayDeque<>();
         held[0] = NONE;
         work.add(0);
