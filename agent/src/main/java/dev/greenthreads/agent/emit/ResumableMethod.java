@@ -60,8 +60,13 @@ import org.objectweb.asm.tree.analysis.Frame;
  * ({@link GreenMonitors}): the frame then gives back the JVM monitors it holds before returning
  * on both unwinding paths ({@code MONITOREXIT} of each, innermost first), and takes them again
  * in restore_i once the locals that hold them are back ({@code MONITORENTER}, outermost first),
- * so every path through the method stays balanced. Which locals hold them comes from
- * {@link MonitorRegions#heldLocals}; the green ownerships stay held across the suspension.
+ * so every path through the method holds as many monitors as it releases, which is what the
+ * interpreter checks. Which locals hold them comes from {@link MonitorRegions#heldLocals}; the
+ * green ownerships stay held across the suspension. HotSpot's compilers refuse such a method
+ * ("not compilable (unbalanced monitors)"): they name a held monitor by the {@code MONITORENTER}
+ * that took it, and at resumed_i the one restore_i took meets the original. Routing restore_i
+ * through the original {@code MONITORENTER}s would satisfy them, but then every local the code
+ * after each of them reads must be defined, with its type, on the restore path too.
  *
  * Both invokes sit inside the try blocks that covered the original call, so exceptions thrown
  * after a resume meet the same handlers. Saves and restores are out of line, after the
