@@ -25,23 +25,29 @@ final class AgentOptions {
     final boolean pinnedFail;
     /** Insert the interleaving explorer's switch points before shared field and array accesses. */
     final boolean fields;
+    /**
+     * {@code synchronized}, {@code Object.wait} and {@code notify} in rewritten code become green
+     * monitor operations that park instead of pinning (option {@code monitors}); off by default.
+     */
+    final boolean monitors;
     private final List<String> include;
     private final List<String> exclude;
 
     private AgentOptions(boolean verify, boolean trace, Path dump, boolean preempt, boolean pinnedFail, boolean fields,
-                         List<String> include, List<String> exclude) {
+                         boolean monitors, List<String> include, List<String> exclude) {
         this.verify = verify;
         this.trace = trace;
         this.dump = dump;
         this.preempt = preempt;
         this.pinnedFail = pinnedFail;
         this.fields = fields;
+        this.monitors = monitors;
         this.include = include;
         this.exclude = exclude;
     }
 
     static AgentOptions defaults() {
-        return new AgentOptions(true, false, null, true, false, false, List.of(), List.of());
+        return new AgentOptions(true, false, null, true, false, false, false, List.of(), List.of());
     }
 
     static AgentOptions parse(String text) {
@@ -55,7 +61,7 @@ final class AgentOptions {
      * still apply: the agent's way, as it must never stop the application it instruments.
      */
     static AgentOptions parse(String text, Consumer<IllegalArgumentException> invalid) {
-        boolean verify = true, trace = false, preempt = true, pinnedFail = false, fields = false;
+        boolean verify = true, trace = false, preempt = true, pinnedFail = false, fields = false, monitors = false;
         Path dump = null;
         List<String> include = new ArrayList<>(), exclude = new ArrayList<>();
         if (text != null) {
@@ -78,16 +84,17 @@ final class AgentOptions {
                         case "include" -> include.add(notPlatform(pattern(required(key, value)), value));
                         case "exclude" -> exclude.add(pattern(required(key, value)));
                         case "fields" -> fields = bool(key, value);
+                        case "monitors" -> monitors = bool(key, value);
                         default -> throw new IllegalArgumentException("unknown greenthreads agent option '" + o
                                 + "'; the options are verify[=false], noverify, trace, dump=DIR, include=PACKAGE.**,"
-                                + " exclude=PACKAGE.**, preempt=false, pinned=fail, fields");
+                                + " exclude=PACKAGE.**, preempt=false, pinned=fail, fields, monitors");
                     }
                 } catch (IllegalArgumentException e) {
                     invalid.accept(e);
                 }
             }
         }
-        return new AgentOptions(verify, trace, dump, preempt, pinnedFail, fields, List.copyOf(include), List.copyOf(exclude));
+        return new AgentOptions(verify, trace, dump, preempt, pinnedFail, fields, monitors, List.copyOf(include), List.copyOf(exclude));
     }
 
     /**

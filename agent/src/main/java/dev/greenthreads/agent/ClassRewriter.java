@@ -8,6 +8,7 @@ import dev.greenthreads.agent.analysis.JdkClasses;
 import dev.greenthreads.agent.classify.Classifier;
 import dev.greenthreads.agent.classify.MethodPlan;
 import dev.greenthreads.agent.classify.Suspendability;
+import dev.greenthreads.agent.emit.GreenMonitors;
 import dev.greenthreads.agent.emit.Pins;
 import dev.greenthreads.agent.emit.RefusalMarks;
 import dev.greenthreads.agent.emit.ResumableMethod;
@@ -58,7 +59,7 @@ final class ClassRewriter {
     ClassRewriter(ClassHierarchy hierarchy, Suspendability suspendability, AgentOptions options) {
         this.hierarchy = hierarchy;
         this.suspendability = suspendability;
-        this.classifier = new Classifier(suspendability, options.verify, options.trace, options.preempt);
+        this.classifier = new Classifier(suspendability, options.verify, options.trace, options.preempt, options.monitors);
         this.options = options;
     }
 
@@ -113,6 +114,7 @@ final class ClassRewriter {
                 }
             }
         }
+        Map<MethodNode, MethodNode> beforeMonitors = options.monitors ? greenMonitors(cn, info) : Map.of();
         List<MethodPlan> plans = classifier.plan(cn, info);
 
         List<String> rewritten = new ArrayList<>();
@@ -127,12 +129,14 @@ final class ClassRewriter {
                     if (plan.note != null) {
                         Log.info("left " + Log.method(info.name, method.name, method.desc) + " as it was: " + plan.note);
                     }
+                    keepMonitorsIfNoPark(cn, m, beforeMonitors, changed);
                     break;
                 case REFUSE:
                     refusals.put(plan.key(), plan.refusal);
+                    keepMonitorsIfNoPark(cn, m, beforeMonitors, changed);
                     break;
                 case PIN: {
-                    MethodNode backup = copy(method);
+                    MethodNode backup = beforeMonitors.getOrDefault(method, copy(method));
                     try {
                         Pins.pinOnly(method, plan.pinned, plan.pinReasons);
                         if (!plan.pinned.isEmpty()) {
@@ -145,7 +149,7 @@ final class ClassRewriter {
                     break;
                 }
                 case REWRITE: {
-                    MethodNode backup = copy(method);
+                    MethodNode backup = beforeMonitors.getOrDefault(method, copy(method));
                     try {
                         ResumableMethod.rewrite(hierarchy, info, cn.sourceFile, method, plan.resumable, plan.pinned,
                                 plan.pinReasons, options.verify, options.preempt);
@@ -205,6 +209,44 @@ final class ClassRewriter {
             Files.write(file, out);
         }
         return out;
+    }
+
+    /**
+     * Gives the suspendable methods of {@code cn} green monitors ({@link GreenMonitors}); returns
+     * each changed method's copy from before, which is what a failed rewrite puts back: green
+     * monitor calls in a method that is not resumable could park where nothing can unwind.
+     */
+    private Map<MethodNode, MethodNode> greenMonitors(ClassNode cn, ClassInfo info) {
+        Set<String> lambdaBodies = classifier.lambdaBodies(cn);
+        Map<MethodNode, MethodNode> before = new IdentityHashMap<>();
+        for (MethodNode method : cn.methods) {
+            if (method.name.startsWith("<") || !GreenMonitors.applies(method)
+                    || !(suspendability.isSuspendable(info, method.name, method.desc)
+                    || lambdaBodies.contains(method.name + method.desc))) {
+                continue;
+            }
+            before.put(method, copy(method));
+            GreenMonitors.apply(cn, method);
+        }
+        return before;
+    }
+
+    /**
+     * A method given green monitors but not made resumable keeps them only if they cannot park
+     * (a {@code notify} of a monitor its caller holds): else it is put back as it was.
+     */
+    private static void keepMonitorsIfNoPark(ClassNode cn, int m, Map<MethodNode, MethodNode> beforeMonitors,
+                                             Set<MethodNode> changed) {
+        MethodNode method = cn.methods.get(m);
+        MethodNode before = beforeMonitors.get(method);
+        if (before == null) {
+            return;
+        }
+        if (GreenMonitors.mayPark(method)) {
+            cn.methods.set(m, before);
+        } else {
+            changed.add(method);
+        }
     }
 
     /** Writes {@code cn}, putting back as it was each rewritten method that the rewrite made too large for the JVM. */

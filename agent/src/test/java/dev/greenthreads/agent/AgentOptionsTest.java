@@ -37,6 +37,16 @@ class AgentOptionsTest {
     }
 
     @Test
+    void monitorsIsOffByDefaultAndParsedAndListedAmongTheOptions() {
+        assertFalse(AgentOptions.parse(null).monitors, "synchronized pins unless asked");
+        assertTrue(AgentOptions.parse("monitors").monitors);
+        assertTrue(AgentOptions.parse("verify,monitors=true").monitors);
+        assertFalse(AgentOptions.parse("monitors=false").monitors);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("monitor"));
+        assertTrue(e.getMessage().contains("monitors"), e.getMessage());
+    }
+
+    @Test
     void anOptionWithoutItsValueSaysWhatItNeeds() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("include="));
         assertTrue(e.getMessage().contains("include=..."), e.getMessage());

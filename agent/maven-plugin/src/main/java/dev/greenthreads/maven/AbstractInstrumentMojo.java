@@ -47,6 +47,13 @@ abstract class AbstractInstrumentMojo extends AbstractMojo {
     @Parameter(property = "greenthreads.trace", defaultValue = "false")
     boolean trace;
 
+    /**
+     * {@code synchronized}, {@code Object.wait} and {@code notify} in rewritten code park green
+     * threads instead of pinning (off by default). The agent's {@code monitors}.
+     */
+    @Parameter(property = "greenthreads.monitors", defaultValue = "false")
+    boolean monitors;
+
     /** Also write a copy of each rewritten class under this directory. The agent's {@code dump=}. */
     @Parameter(property = "greenthreads.dump")
     File dump;
@@ -124,6 +131,9 @@ abstract class AbstractInstrumentMojo extends AbstractMojo {
         }
         if (trace) {
             options.add("trace");
+        }
+        if (monitors) {
+            options.add("monitors");
         }
         if (dump != null) {
             if (dump.getPath().contains(",")) {

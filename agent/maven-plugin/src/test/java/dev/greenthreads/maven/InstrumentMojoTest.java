@@ -112,6 +112,14 @@ class InstrumentMojoTest {
     }
 
     @Test
+    void monitorsReachesTheAgentsOptionsOnlyWhenSet() throws Exception {
+        InstrumentMojo mojo = mojo(compiled());
+        assertFalse(mojo.agentOptions().contains("monitors"));
+        mojo.monitors = true;
+        assertEquals("monitors", mojo.agentOptions());
+    }
+
+    @Test
     void aPatternThatIsNotOneIsABadConfiguration() throws Exception {
         InstrumentMojo mojo = mojo(compiled());
         mojo.includes = List.of("demo.**,other.**");

@@ -38,6 +38,7 @@ public final class Classifier {
     private final boolean verify;
     private final boolean trace;
     private final boolean preempt;
+    private final boolean monitors;
 
     /**
      * @param verify whether a suspendable method that calls nothing suspendable is still rewritten,
@@ -54,10 +55,21 @@ public final class Classifier {
      *                cannot suspend ({@link NeverSuspends})
      */
     public Classifier(Suspendability suspendability, boolean verify, boolean trace, boolean preempt) {
+        this(suspendability, verify, trace, preempt, false);
+    }
+
+    /**
+     * @param monitors whether the methods were given green monitors ({@code GreenMonitors}, option
+     *                 {@code monitors}): a call that may suspend inside a {@code synchronized} region
+     *                 is then resumable, where the region's monitors can be told apart
+     *                 ({@link MonitorRegions#heldLocals}), and pinned as without the option elsewhere
+     */
+    public Classifier(Suspendability suspendability, boolean verify, boolean trace, boolean preempt, boolean monitors) {
         this.suspendability = suspendability;
         this.verify = verify;
         this.trace = trace;
         this.preempt = preempt;
+        this.monitors = monitors;
     }
 
     /** One plan per method of {@code cn}, in the order of {@code cn.methods}. */
@@ -86,7 +98,8 @@ public final class Classifier {
         boolean synchronizedMethod = (method.access & Opcodes.ACC_SYNCHRONIZED) != 0;
         boolean sleepsGreen = suspendable && !constructor && !initialiser && !synchronizedMethod
                 && !cn.name.startsWith(RUNTIME_INTERNALS);
-        List<MethodInsnNode> sites = suspendableCalls(cn.name, method, neverSuspend, sleepsGreen);
+        boolean resumableInRegions = monitors && suspendable && MonitorRegions.heldLocals(method) != null;
+        List<MethodInsnNode> sites = suspendableCalls(cn.name, method, neverSuspend, sleepsGreen, resumableInRegions);
         if (sites.isEmpty() && !(suspendable && (verify || preempt && LoopHeaders.anyUncounted(method)) && !constructor
                 && !initialiser && !synchronizedMethod && method.instructions.size() > 0)) {
             return MethodPlan.skip(method, null);
@@ -117,7 +130,7 @@ public final class Classifier {
         List<MethodInsnNode> resumable = new ArrayList<>(), pinned = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
         for (MethodInsnNode call : sites) {
-            if (held.contains(call)) {
+            if (held.contains(call) && !resumableInRegions) {
                 pinned.add(call);
                 reasons.add("a synchronized block at " + Places.where(cn.name, cn.sourceFile, method, call));
             } else {
@@ -131,10 +144,11 @@ public final class Classifier {
      * The calls in {@code method} that may suspend: none of a method of this class that never
      * suspends. With {@code sleepsGreen}, also the JDK's sleeping, yielding and parking calls outside
      * {@code synchronized} regions ({@link SleepingCalls}), which the rewrite points at their green
-     * equivalents; inside a region they stay the JDK's, which block the carrier as before.
+     * equivalents; inside a region they stay the JDK's, which block the carrier as before, unless
+     * {@code resumableInRegions}.
      */
     private List<MethodInsnNode> suspendableCalls(String owner, MethodNode method, Set<String> neverSuspend,
-                                                  boolean sleepsGreen) {
+                                                  boolean sleepsGreen, boolean resumableInRegions) {
         List<MethodInsnNode> sites = new ArrayList<>();
         Set<AbstractInsnNode> held = null;
         for (AbstractInsnNode i = method.instructions.getFirst(); i != null; i = i.getNext()) {
@@ -145,7 +159,7 @@ public final class Classifier {
                     sites.add(call);
                 } else if (sleepsGreen && SleepingCalls.isSleepingCall(call)) {
                     held = held != null ? held : MonitorRegions.inside(method);
-                    if (!held.contains(call)) {
+                    if (resumableInRegions || !held.contains(call)) {
                         sites.add(call);
                     }
                 }

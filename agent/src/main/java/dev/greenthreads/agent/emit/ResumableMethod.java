@@ -6,11 +6,14 @@ import dev.greenthreads.agent.analysis.ClassHierarchy;
 import dev.greenthreads.agent.analysis.ClassHierarchy.ClassInfo;
 import dev.greenthreads.agent.analysis.HierarchyVerifier;
 import dev.greenthreads.agent.analysis.Liveness;
+import dev.greenthreads.agent.analysis.MonitorRegions;
 import dev.greenthreads.agent.analysis.Places;
 import dev.greenthreads.contract.Contract;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.tree.AbstractInsnNode;
@@ -53,6 +56,18 @@ import org.objectweb.asm.tree.analysis.Frame;
  *            arguments as zeros where only a rewritten method receives them); goto resumed_i
  * </pre>
  *
+ * <p>Under the option {@code monitors} a call site may lie inside {@code synchronized} regions
+ * ({@link GreenMonitors}): the frame then gives back the JVM monitors it holds before returning
+ * on both unwinding paths ({@code MONITOREXIT} of each, innermost first), and takes them again
+ * in restore_i once the locals that hold them are back ({@code MONITORENTER}, outermost first),
+ * so every path through the method holds as many monitors as it releases, which is what the
+ * interpreter checks. Which locals hold them comes from {@link MonitorRegions#heldLocals}; the
+ * green ownerships stay held across the suspension. HotSpot's compilers refuse such a method
+ * ("not compilable (unbalanced monitors)"): they name a held monitor by the {@code MONITORENTER}
+ * that took it, and at resumed_i the one restore_i took meets the original. Routing restore_i
+ * through the original {@code MONITORENTER}s would satisfy them, but then every local the code
+ * after each of them reads must be defined, with its type, on the restore path too.
+ *
  * Both invokes sit inside the try blocks that covered the original call, so exceptions thrown
  * after a resume meet the same handlers. Saves and restores are out of line, after the
  * method's code, so the path that does not suspend stays short.
@@ -76,7 +91,7 @@ public final class ResumableMethod {
     }
 
     /**
-     * Makes {@code sites} (calls that may suspend, none inside a monitor) resumable and pins
+     * Makes {@code sites} (calls that may suspend; inside a monitor only under the option {@code monitors}) resumable and pins
      * {@code pinned} (calls that may suspend where suspension is impossible) with {@code reasons}
      * ({@link Pins}). With {@code verify}, every other call that could pass a suspension on is
      * checked ({@link VerificationChecks}). With {@code preempt}, each loop header gets a
@@ -126,13 +141,16 @@ public final class ResumableMethod {
     private static final class Site {
         final CallSite at;
         final MethodInsnNode call;
+        /** The locals holding the monitors held at the call, outermost first. */
+        final int[] monitors;
         final List<Integer> temps = new ArrayList<>();
         final LabelNode resumed = new LabelNode(), call_ = new LabelNode(), cont = new LabelNode(),
                 save = new LabelNode(), restore = new LabelNode();
 
-        Site(CallSite at, int tempBase) {
+        Site(CallSite at, int tempBase, int[] monitors) {
             this.at = at;
             this.call = at.call;
+            this.monitors = monitors;
             int temp = tempBase;
             for (BasicValue v : at.stack) {
                 temps.add(temp);
@@ -153,10 +171,11 @@ public final class ResumableMethod {
         Frame<BasicValue>[] frames = verifier.analyze(owner.name, method);
         Liveness liveness = Liveness.of(method);
         int stackSlot = method.maxLocals, indexSlot = stackSlot + 1, tempBase = stackSlot + 2;
+        Map<AbstractInsnNode, int[]> monitors = heldMonitors(calls);
         List<Site> sites = new ArrayList<>();
         int maxTemps = 0;
         for (CallSite at : CallSite.of(method, frames, liveness, calls)) {
-            Site s = new Site(at, tempBase);
+            Site s = new Site(at, tempBase, monitors.getOrDefault(at.call, NO_MONITORS));
             maxTemps = Math.max(maxTemps, s.tempsSize());
             sites.add(s);
         }
@@ -176,6 +195,33 @@ public final class ResumableMethod {
         insns.add(tail);
         insns.insert(prologue(sites, stackSlot));
         method.maxLocals = tempBase + maxTemps;
+    }
+
+    private static final int[] NO_MONITORS = new int[0];
+
+    /** The monitor locals at each instruction; empty when no call lies in a monitor region. */
+    private Map<AbstractInsnNode, int[]> heldMonitors(List<MethodInsnNode> calls) throws CannotRewrite {
+        Set<AbstractInsnNode> inside = MonitorRegions.inside(method);
+        boolean any = false;
+        for (MethodInsnNode call : calls) {
+            any |= inside.contains(call);
+        }
+        if (!any) {
+            return Map.of();
+        }
+        Map<AbstractInsnNode, int[]> held = MonitorRegions.heldLocals(method);
+        if (held == null) {
+            throw new CannotRewrite("a call that may suspend lies in a synchronized region whose monitors the rewrite cannot"
+                    + " release (not the shape javac emits)");
+        }
+        return held;
+    }
+
+    private static void exitMonitors(InsnList l, Site s) {
+        for (int m = s.monitors.length - 1; m >= 0; m--) {
+            l.add(new VarInsnNode(Opcodes.ALOAD, s.monitors[m]));
+            l.add(new InsnNode(Opcodes.MONITOREXIT));
+        }
     }
 
     private boolean hasCalls() {
@@ -227,6 +273,7 @@ public final class ResumableMethod {
         l.add(FrameStackCalls.status(stackSlot));
         l.add(new JumpInsnNode(Opcodes.IFEQ, s.cont));
         l.add(popResult(s.call));
+        exitMonitors(l, s);
         l.add(new VarInsnNode(Opcodes.ALOAD, stackSlot));
         l.add(new VarInsnNode(Opcodes.ILOAD, indexSlot));
         l.add(calleeKey(s.call));
@@ -249,6 +296,7 @@ public final class ResumableMethod {
         InsnList l = new InsnList();
         l.add(s.save);
         l.add(popResult(s.call));
+        exitMonitors(l, s);
         l.add(new VarInsnNode(Opcodes.ALOAD, stackSlot));
         l.add(FrameStackCalls.intConstant(pc));
         l.add(FrameStackCalls.intConstant(s.at.prims));
@@ -277,6 +325,10 @@ public final class ResumableMethod {
         l.add(new VarInsnNode(Opcodes.ISTORE, indexSlot));
         for (int k = 0; k < s.at.slots.size(); k++) {
             pop(l, stackSlot, s.at.types.get(k), s.at.slots.get(k));
+        }
+        for (int monitor : s.monitors) {
+            l.add(new VarInsnNode(Opcodes.ALOAD, monitor));
+            l.add(new InsnNode(Opcodes.MONITORENTER));
         }
         for (int d = 0; d < stack.size(); d++) {
             if (d < s.at.saved) {

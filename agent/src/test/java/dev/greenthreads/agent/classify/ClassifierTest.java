@@ -27,6 +27,8 @@ class ClassifierTest {
 
     private static final String OWNER = "test/Plans";
 
+    /** Plan as under the agent option {@code monitors}. */
+    private boolean monitors;
     private final Map<String, byte[]> classes = new HashMap<>();
     private final ClassHierarchy hierarchy = new ClassHierarchy(classes::get);
     private Suspendability suspendability = new Suspendability(hierarchy, name -> false, name -> false,
@@ -66,7 +68,7 @@ class ClassifierTest {
         ClassNode cn = new ClassNode();
         new ClassReader(bytes).accept(cn, ClassReader.SKIP_FRAMES);
         Map<String, MethodPlan> byName = new HashMap<>();
-        for (MethodPlan plan : new Classifier(suspendability, true, trace).plan(cn, info)) {
+        for (MethodPlan plan : new Classifier(suspendability, true, trace, false, monitors).plan(cn, info)) {
             byName.put(plan.method.name, plan);
         }
         return byName;
@@ -128,6 +130,51 @@ class ClassifierTest {
         assertEquals(List.of("a synchronized block at test.Plans.m(Plans.java:7)"), plan.pinReasons);
         assertEquals(1, plan.resumable.size());
         assertTrue(plan.resumable.get(0) != plan.pinned.get(0));
+    }
+
+    /** {@code @Suspendable void m() { synchronized (this) { leaf(); } }} as javac writes it, the lock in local 1. */
+    private MethodPlan synchronizedBlockAroundLeaf() {
+        return plans(Opcodes.ACC_PUBLIC, "m", "()V", true, mv -> {
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitVarInsn(Opcodes.ASTORE, 1);
+            mv.visitInsn(Opcodes.MONITORENTER);
+            callLeaf(mv);
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+            mv.visitInsn(Opcodes.MONITOREXIT);
+            mv.visitInsn(Opcodes.RETURN);
+        }, false).get("m");
+    }
+
+    @Test
+    void underTheOptionMonitorsACallInsideJavacsSynchronizedBlockIsResumable() {
+        monitors = true;
+        MethodPlan plan = synchronizedBlockAroundLeaf();
+        assertEquals(MethodPlan.Action.REWRITE, plan.action);
+        assertEquals(List.of(), plan.pinned);
+        assertEquals(1, plan.resumable.size());
+    }
+
+    @Test
+    void withoutTheOptionMonitorsTheSameCallIsPinned() {
+        MethodPlan plan = synchronizedBlockAroundLeaf();
+        assertEquals(1, plan.pinned.size());
+        assertEquals(List.of(), plan.resumable);
+    }
+
+    @Test
+    void underTheOptionMonitorsARegionItCannotReleaseStillPins() {
+        monitors = true;
+        MethodPlan plan = plans(Opcodes.ACC_PUBLIC, "m", "()V", true, mv -> {
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitInsn(Opcodes.DUP);
+            mv.visitInsn(Opcodes.MONITORENTER);
+            callLeaf(mv);
+            mv.visitInsn(Opcodes.MONITOREXIT);
+            mv.visitInsn(Opcodes.RETURN);
+        }, false).get("m");
+        assertEquals(1, plan.pinned.size(), "the object only on the stack: the frame could not take it again");
+        assertEquals(List.of(), plan.resumable);
     }
 
     private static void sleep(MethodVisitor mv) {

@@ -256,4 +256,38 @@ public final class Contract {
     @Member(of = "INTERLEAVINGS", isStatic = true)
     public static final String INTERLEAVINGS_SHARED_ACCESS = "sharedAccess";
     public static final String INTERLEAVINGS_SHARED_ACCESS_DESC = "(Ljava/lang/String;)V";
+
+    /**
+     * Green monitors (agent option {@code monitors}): rewritten code calls {@link #GREEN_MONITOR_ENTER}
+     * before each {@code MONITORENTER} and {@link #GREEN_MONITOR_EXIT} before each {@code MONITOREXIT}
+     * on the same object, and the others instead of {@code Object.wait}, {@code notify}, {@code notifyAll}.
+     */
+    @RuntimeType
+    public static final String GREEN_MONITOR = "dev/greenthreads/internal/scheduler/GreenMonitor";
+    public static final String GREEN_MONITOR_DESC = "L" + GREEN_MONITOR + ";";
+
+    /** Takes the object's green ownership: a suspendable call site. */
+    @Member(of = "GREEN_MONITOR", isStatic = true)
+    public static final String GREEN_MONITOR_ENTER = "enter";
+    public static final String GREEN_MONITOR_ENTER_DESC = "(Ljava/lang/Object;)V";
+
+    /** Gives back one hold of the object's green ownership. */
+    @Member(of = "GREEN_MONITOR", isStatic = true)
+    public static final String GREEN_MONITOR_EXIT = "exit";
+    public static final String GREEN_MONITOR_EXIT_DESC = "(Ljava/lang/Object;)V";
+
+    /** Instead of {@code o.wait()}, {@code o.wait(ms)}, {@code o.wait(ms, ns)}: the object, milliseconds (0: no timeout), nanoseconds. */
+    @Member(of = "GREEN_MONITOR", isStatic = true)
+    public static final String GREEN_MONITOR_AWAIT = "await";
+    public static final String GREEN_MONITOR_AWAIT_DESC = "(Ljava/lang/Object;JI)V";
+
+    /** Instead of {@code o.notify()}. */
+    @Member(of = "GREEN_MONITOR", isStatic = true)
+    public static final String GREEN_MONITOR_NOTIFY = "notify";
+    public static final String GREEN_MONITOR_NOTIFY_DESC = "(Ljava/lang/Object;)V";
+
+    /** Instead of {@code o.notifyAll()}. */
+    @Member(of = "GREEN_MONITOR", isStatic = true)
+    public static final String GREEN_MONITOR_NOTIFY_ALL = "notifyAll";
+    public static final String GREEN_MONITOR_NOTIFY_ALL_DESC = "(Ljava/lang/Object;)V";
 }

@@ -53,6 +53,11 @@
  *   <li><b>Thread-local maps</b> ({@link dev.greenthreads.internal.scheduler.ThreadLocalMaps}):
  *       a green thread's {@code ThreadLocal} maps, put in its carrier's {@code Thread} fields for
  *       each slice; its interrupt status follows it the same way.</li>
+ *   <li><b>Green monitor</b> ({@link dev.greenthreads.internal.scheduler.GreenMonitor}):
+ *       {@code synchronized}, {@code wait} and {@code notify} in code rewritten with the agent
+ *       option {@code monitors}; a <b>green ownership</b> per locked object, held across
+ *       suspensions, taken before and given back before the object's JVM monitor, which a
+ *       frame holds only while it runs.</li>
  *   <li><b>Exploring dispatcher</b>
  *       ({@link dev.greenthreads.internal.scheduler.ExploringDispatcher}): the interleaving
  *       explorer's engine, one carrier that runs schedule after schedule of one body; at each
