@@ -14,6 +14,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -59,7 +60,9 @@ class CommandLineTest {
         Result top = cli("top", String.valueOf(target.pid()), "--iterations", "2", "--interval", "100");
         assertEquals(0, top.status, top::toString);
         assertEquals(2, top.out.lines().filter(l -> l.startsWith("greenthreads top: JVM " + target.pid())).count(), top::toString);
-        assertTrue(top.out.contains("scheduler \"target\": 2 carriers, 2 carrier threads"), top::toString);
+        // Two carrier threads, or more if a carrier stalled long enough under load for a spare to start.
+        assertTrue(Pattern.compile("scheduler \"target\": 2 carriers, [2-9]\\d* carrier threads").matcher(top.out).find(),
+                top::toString);
         assertTrue(top.out.contains("green threads: 4 live, 0 ready, 0 running, 4 blocked"), top::toString);
         assertTrue(top.out.contains("DISPATCHES"), top::toString);
 
