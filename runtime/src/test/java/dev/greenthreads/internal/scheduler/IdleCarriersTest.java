@@ -61,7 +61,19 @@ class IdleCarriersTest {
     private final Core[] cores = {new Core(0, null), new Core(1, null), new Core(2, null)};
     private final Timers<TimerHeapTest.Timer> timers = new Timers<>();
     private final FakeParking parking = new FakeParking(cores.length);
-    private final IdleCarriers carriers = new IdleCarriers(cores, timers, () -> work.get() > 0, parking);
+    /** Run once by the next look for work, just after it read the counter: a push racing that look. */
+    private Runnable duringNextLook;
+    private final IdleCarriers carriers = new IdleCarriers(cores, timers, this::lookForWork, parking);
+
+    private boolean lookForWork() {
+        boolean seen = work.get() > 0;
+        Runnable racing = duringNextLook;
+        duringNextLook = null;
+        if (racing != null) {
+            racing.run();
+        }
+        return seen;
+    }
 
     /** {@code c} finds nothing and idles until it parks. */
     private void idleUntilParked(Core c) {
@@ -133,6 +145,24 @@ class IdleCarriersTest {
         carriers.foundWork(cores[0]);
         assertFalse(cores[0].searching);
         assertEquals(Core.NOTIFIED, cores[1].parkState, "one more carrier comes up while there is work");
+        assertNoLostWakeUp();
+    }
+
+    /**
+     * The last searcher stops searching, then looks for work left: a push that its look misses
+     * comes after its decrement, so its pusher sees nobody searching and wakes a carrier itself.
+     * Looking first and stopping after would leave that push to nobody while the searcher runs
+     * what it found, for as long as that slice lasts.
+     */
+    @Test
+    void aPushMissedByTheLastSearchersLookWakesACarrier() {
+        idleUntilParked(cores[1]);
+        idleUntilParked(cores[2]);
+        assertTrue(carriers.startSearching(cores[0]));
+        duringNextLook = () -> push(null);
+        carriers.foundWork(cores[0]);
+        assertEquals(1, work.get());
+        assertEquals(Core.NOTIFIED, cores[1].parkState, "an idle carrier is woken for the push the look missed");
         assertNoLostWakeUp();
     }
 

@@ -68,6 +68,28 @@ class StrandTest {
         }
     }
 
+    /**
+     * {@link #aGreenThreadUnparksAParkedPlatformThread}'s case ten thousand times in a row: each
+     * thread is started from outside onto carriers that have often just gone idle, yields, and
+     * wakes the platform thread. A start whose wake-up is lost leaves the thread unrun and this
+     * test waiting until the timeout.
+     */
+    @Test
+    void everyGreenThreadStartedFromAParkedPlatformThreadRuns() {
+        Strand main = Strand.current();
+        for (int i = 0; i < 10_000; i++) {
+            AtomicBoolean ran = new AtomicBoolean();
+            GreenThread.start(() -> {
+                GreenThread.yield();
+                ran.set(true);
+                main.unpark();
+            });
+            while (!ran.get()) {
+                Strand.park();
+            }
+        }
+    }
+
     @Test
     void pingPongBetweenTwoGreenThreadsHandsOverEveryTurn() {
         int rounds = 10_000;
