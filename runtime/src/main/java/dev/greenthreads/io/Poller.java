@@ -47,8 +47,12 @@ import java.util.function.Consumer;
  *       when no carrier does, for platform threads and for carriers that are all busy. It
  *       owns the selector at first; an idle carrier that finds it there asks for it
  *       ({@link #claimant}) and parks, and the thread hands over after its select and unparks
- *       it. Then it parks, and the schedulers' monitors watch ({@link #watch()}, at each
- *       tick): if for {@value #STALLED_MILLIS} ms nobody polled and nobody held the selector
+ *       it; a busy carrier that finds it there at its 61st dispatch asks too, without
+ *       waiting ({@link #carrierAsks}), and the thread hands back after its select: it never
+ *       keeps the selector while carriers poll, as its wake-ups cost a futex each and the
+ *       readiness it unwatches (nobody waits for it yet) is re-watched by its strand, an
+ *       {@code epoll_ctl} each way per message. Then it parks, and the schedulers'
+ *       monitors watch ({@link #watch()}, at each tick): if for {@value #STALLED_MILLIS} ms nobody polled and nobody held the selector
  *       (every carrier is running green threads), the selector goes back to the thread (Go's
  *       sysmon does the same for its netpoll, every 10 ms). While no monitor watches (no
  *       scheduler runs), the thread watches itself, every {@value #STALLED_MILLIS} ms. Its wake-ups
@@ -97,7 +101,9 @@ final class Poller implements Dispatcher.IdlePoller {
     private volatile int owner = KERNEL;
     /** An idle carrier that found the poller thread selecting and waits to be handed the selector. */
     private volatile Thread claimant;
-    /** Polls by idle carriers so far: the poller thread's sign that carriers are polling. */
+    /** A busy carrier found the poller thread selecting: the thread hands back after its select. */
+    private volatile boolean carrierAsks;
+    /** Polls by carriers so far: the poller thread's sign that carriers are polling. */
     private volatile long carrierPolls;
     /** {@link #watch()}'s state: the polls it last saw, when they last changed, when it last ran. */
     private final ReentrantLock watchLock = new ReentrantLock();
@@ -144,9 +150,14 @@ final class Poller implements Dispatcher.IdlePoller {
         }
     }
 
-    /** Polls made by idle carriers so far (for tests: has a carrier polled?). */
+    /** Polls made by carriers so far (for tests: has a carrier polled?). */
     long carrierPolls() {
         return carrierPolls;
+    }
+
+    /** Whether the poller thread holds the selector (for tests). */
+    boolean heldByThread() {
+        return owner == KERNEL;
     }
 
     /** Registers a non-blocking channel with no interest; the caller attaches its {@link Registration}. */
@@ -219,7 +230,14 @@ final class Poller implements Dispatcher.IdlePoller {
 
     @Override
     public void pollNow() {
-        if (owner != FREE || !OWNER.compareAndSet(this, FREE, CARRIER)) {
+        int o = owner;
+        if (o != FREE) {
+            if (o == KERNEL && !carrierAsks) {
+                carrierAsks = true;
+            }
+            return;
+        }
+        if (!OWNER.compareAndSet(this, FREE, CARRIER)) {
             return;
         }
         try {
@@ -257,10 +275,11 @@ final class Poller implements Dispatcher.IdlePoller {
         }
     }
 
-    /** Owner: selects until an idle carrier asks for the selector, then hands it over. */
+    /** Owner: selects until a carrier asks for the selector, then hands it over. */
     private void selectUntilClaimed() {
         unwanted = Registration.UNWATCH;
-        while (claimant == null) {
+        carrierAsks = false; // a busy carrier's ask from before this thread last took the selector
+        while (claimant == null && !carrierAsks) {
             selecting = true;
             try {
                 selector.select(dispatch);
@@ -271,7 +290,7 @@ final class Poller implements Dispatcher.IdlePoller {
             }
         }
         owner = FREE;
-        LockSupport.unpark((Thread) CLAIMANT.getAndSet(this, (Thread) null));
+        LockSupport.unpark((Thread) CLAIMANT.getAndSet(this, (Thread) null)); // none if a busy carrier asked
     }
 
     /**
