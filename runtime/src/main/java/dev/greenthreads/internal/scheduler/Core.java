@@ -86,6 +86,8 @@ final class Core {
     volatile int parkState;
     /** Owner-only bookkeeping. */
     int tick;
+    /** {@link #tick} at this carrier's last poll between dispatches. */
+    int polledAtTick;
     int lifoStreak;
     /** Counted in {@link IdleCarriers}' {@code searching}. */
     boolean searching;

@@ -42,6 +42,12 @@ final class StealingDispatcher extends Dispatcher {
      * prime), and at the idle poller (Tokio polls its driver as often).
      */
     static final int FAIRNESS_TICK = 61;
+    /**
+     * The most dispatches between a busy carrier's polls: a few milliseconds of short
+     * dispatches, well inside the poller thread's stall watch ({@code Poller.STALLED_MILLIS}),
+     * which would otherwise take the selector over.
+     */
+    static final int POLL_SPACING_LIMIT = 4 * FAIRNESS_TICK;
     /** Consecutive runs from the LIFO slot before the queue's head gets its turn (Tokio: 3). */
     static final int LIFO_STREAK_LIMIT = 3;
     /** A thief takes another carrier's LIFO slot only if that carrier has not dispatched for this long. */
@@ -250,13 +256,14 @@ final class StealingDispatcher extends Dispatcher {
         GreenStrand t;
         if (++c.tick % FAIRNESS_TICK == 0) {
             IdlePoller poller = idlePoller;
-            if (poller != null) {
+            if (poller != null && c.tick - c.polledAtTick >= queuedBehind(c)) {
                 // What a busy carrier's poll finds ready joins the global queue's tail (ready()),
                 // not this core's LIFO slot and queue: a poll can wake hundreds, and pushing them
                 // locally would overflow the oldest half of the queue into the global queue, read
                 // one thread per tick while the newest ran first, starving some threads for long.
                 carrier.polling = true;
                 c.polls++;
+                c.polledAtTick = c.tick;
                 try {
                     poller.pollNow();
                 } finally {
@@ -285,6 +292,18 @@ final class StealingDispatcher extends Dispatcher {
             return t;
         }
         return null;
+    }
+
+    /**
+     * Threads ready to run that this carrier would reach before one a poll made ready now: its
+     * own queue and its share of the global queue. A busy carrier polls at most once per that
+     * many dispatches. The poll is level-triggered: it reports again every channel whose
+     * strand is still queued, so polling more often than the queue turns over reports the same
+     * channels over and over (at 5,000 connections on one carrier, most of each poll), while a
+     * thread it finds ready would wait behind the queue anyway.
+     */
+    private int queuedBehind(Core c) {
+        return Math.min(c.queue.size() + global.size() / cores.length, POLL_SPACING_LIMIT);
     }
 
     private int batchSize() {
