@@ -36,18 +36,19 @@ import java.util.function.Consumer;
  *       nearest timer as the timeout. The green threads it wakes go to its own queue (no kernel
  *       wake-up, no global queue) and it runs them at once, a whole batch per select: the loop
  *       of the {@code select} echo server, on a carrier. Work queued for it meanwhile wakes
- *       the select instead of the park. A busy carrier also polls, without blocking, at every
- *       61st dispatch if nobody holds the selector (Tokio's driver tick), so that readiness
- *       does not wait for its queue to drain, and so that the poller thread sees carriers
- *       polling and stays out. The strands it woke earlier are most likely still queued, so
- *       the readiness it finds nobody waiting for stays watched; the price is that such a
- *       poll reports again every ready channel whose strand is still queued (level-triggered),
- *       which costs less than unwatching and re-watching them ({@code POLLER.md}).</li>
+ *       the select instead of the park. A busy carrier also polls, without blocking, between
+ *       dispatches if nobody holds the selector (Tokio's driver tick; how often:
+ *       {@code StealingDispatcher.queuedBehind}), so that readiness does not wait for its
+ *       queue to drain, and so that the poller thread sees carriers polling and stays out. The
+ *       strands it woke earlier are most likely still queued, so the readiness it finds nobody
+ *       waiting for stays watched; the price is that such a poll reports again every ready
+ *       channel whose strand is still queued (level-triggered), which costs less than
+ *       unwatching and re-watching them ({@code POLLER.md}).</li>
  *   <li><b>The poller thread</b> ({@value #THREAD_NAME}, one daemon kernel thread): selects
  *       when no carrier does, for platform threads and for carriers that are all busy. It
  *       owns the selector at first; an idle carrier that finds it there asks for it
  *       ({@link #claimant}) and parks, and the thread hands over after its select and unparks
- *       it; a busy carrier that finds it there at its 61st dispatch asks too, without
+ *       it; a busy carrier that finds it there when it would poll asks too, without
  *       waiting ({@link #carrierAsks}), and the thread hands back after its select: it never
  *       keeps the selector while carriers poll, as its wake-ups cost a futex each and the
  *       readiness it unwatches (nobody waits for it yet) is re-watched by its strand, an
