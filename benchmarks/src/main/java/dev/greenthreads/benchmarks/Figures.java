@@ -26,12 +26,16 @@ final class Figures {
         YIELD(YieldBenchmark.class, "yield", "yield, alone on the scheduler, at a stack depth", "per yield"),
         YIELD_AT_SCALE(YieldAtScaleBenchmark.class, "yield at scale",
                 "threads yielding round-robin, 2,000,000 yields in all", "per yield"),
+        THREAD_LOCALS(ThreadLocalSwitchBenchmark.class, "thread-local switch", "two threads yielding 10,000 times each,"
+                + " without thread-locals and with one set and read back at every switch", "per yield"),
         MUTEX_COND(MutexCondPingPongBenchmark.class, "mutex+cond ping-pong", "mutex + condition ping-pong between two threads",
                 "per round trip"),
         PARK_HANDOFF(ParkHandoffBenchmark.class, "park/unpark hand-off", "park/unpark hand-off between two threads",
                 "per round trip"),
         CONTENDED(ContendedMutexBenchmark.class, "contended mutex",
                 "contended mutex, 2^18 lock/update/unlock shared by the threads (a count, a sum, a last value)", "per lock/update/unlock"),
+        SYNC_BUFFER(SynchronizedBufferBenchmark.class, "synchronized buffer", "the textbook bounded buffer:"
+                + " synchronized, wait and notifyAll, 4 producers and 4 consumers", "per item; uncontended: per enter and exit"),
         UNCONTENDED(UncontendedMutexBenchmark.class, "uncontended mutex",
                 "uncontended mutex, one thread alone on its lock", "per lock/increment/unlock"),
         SKYNET(SkynetBenchmark.class, "skynet", "Skynet: a 10-ary tree of threads summing their numbers", "per thread"),
@@ -70,6 +74,7 @@ final class Figures {
             return this == REWRITE ? List.of("plain", "rewritten")
                     : this == EXPLORE ? List.of("green", "greenSharedFields", "platform")
                     : this == MIXED_SLEEP ? List.of("green", "greenBlocking", "virtual", "platform")
+                    : this == SYNC_BUFFER ? List.of("green", "virtual", "platform", "uncontendedMonitors", "uncontendedJvm")
                     : List.of("green", "virtual", "platform");
         }
 

@@ -42,6 +42,13 @@ final class Report {
                     + "GreenThread.yield, Thread.yield in a virtual thread, Thread.yield (sched_yield) in a platform thread"),
             Map.entry(Family.YIELD_AT_SCALE, "the driver starts the threads, each yields 2,000,000 / threads times "
                     + "round-robin, and joins them; platform threads: 1,000 in both cases, 100,000 yields in all"),
+            Map.entry(Family.THREAD_LOCALS, "two threads of the variant's kind each yield 10,000 times; locals=set: each first sets "
+                    + "its own value of one ThreadLocal and reads it back after every yield (a green thread's thread-locals are its "
+                    + "own: a switch swaps the carrier's maps only when a side has some); locals=unused: plain yields"),
+            Map.entry(Family.SYNC_BUFFER, "SynchronizedBuffer (samples), 16 slots, 4 producers and 4 consumers passing 5,000 items "
+                    + "each: green threads under the agent option monitors, virtual threads (monitors that do not pin since JDK 24), "
+                    + "platform threads; uncontendedMonitors and uncontendedJvm: one green thread entering and leaving a monitor "
+                    + "alone in rewritten code, with the option and without it (the JVM's monitor)"),
             Map.entry(Family.MUTEX_COND, "two threads pass a turn 10,000 times each way (1,000 for platform threads): lock, "
                     + "await until it is my turn, pass it, signal, unlock; sync.Mutex + sync.Cond against ReentrantLock + Condition"),
             Map.entry(Family.PARK_HANDOFF, "the same turn passed with a volatile int and park/unpark: Strand.park/unpark against "
