@@ -33,10 +33,10 @@ import java.util.function.Consumer;
  * <ul>
  *   <li><b>An idle carrier</b> ({@link Dispatcher.IdlePoller}): a carrier of a work-stealing
  *       scheduler with nothing to run blocks in {@code select} instead of parking, with its
- *       nearest timer as the timeout. The green threads it wakes go to its own queue (no kernel
- *       wake-up, no global queue) and it runs them at once, a whole batch per select: the loop
- *       of the {@code select} echo server, on a carrier. Work queued for it meanwhile wakes
- *       the select instead of the park. A busy carrier also polls, without blocking, between
+ *       nearest timer as the timeout. The green threads it wakes join its scheduler's global
+ *       queue in the order reported (no kernel wake-up) and it runs them at once, a whole
+ *       batch per select: the loop of the {@code select} echo server, on a carrier. Work
+ *       queued for it meanwhile wakes the select instead of the park. A busy carrier also polls, without blocking, between
  *       dispatches if nobody holds the selector (Tokio's driver tick; how often:
  *       {@code StealingDispatcher.queuedBehind}), so that readiness does not wait for its
  *       queue to drain, and so that the poller thread sees carriers polling and stays out. The

@@ -145,8 +145,8 @@ final class StealingDispatcher extends Dispatcher {
     void ready(GreenStrand t) {
         Carrier me = ownCarrier();
         Core c = me != null ? me.core : null;
-        if (c != null && me.polling) {
-            global.push(t); // behind every thread already waiting: see findLocal
+        if (c != null && (me.polling || c.parkState != Core.ACTIVE)) {
+            global.push(t); // made ready by a poll, busy or idle: behind every thread already waiting (see findLocal)
         } else if (c != null && !me.inSlice) {
             pushLifo(c, t);
         } else if (c != null && c.pin(me)) {
@@ -257,8 +257,8 @@ final class StealingDispatcher extends Dispatcher {
         if (++c.tick % FAIRNESS_TICK == 0) {
             IdlePoller poller = idlePoller;
             if (poller != null && c.tick - c.polledAtTick >= queuedBehind(c)) {
-                // What a busy carrier's poll finds ready joins the global queue's tail (ready()),
-                // not this core's LIFO slot and queue: a poll can wake hundreds, and pushing them
+                // What a poll finds ready, here or in an idle carrier's wait, joins the global
+                // queue's tail (ready()), not this core's LIFO slot and queue: a poll can wake hundreds, and pushing them
                 // locally would overflow the oldest half of the queue into the global queue, read
                 // one thread per tick while the newest ran first, starving some threads for long.
                 carrier.polling = true;
