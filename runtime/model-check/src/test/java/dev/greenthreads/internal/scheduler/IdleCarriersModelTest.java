@@ -99,7 +99,7 @@ class IdleCarriersModelTest {
                 int index = i;
                 cores[i] = new Core(i, new Thread(() -> carrier(cores[index])));
             }
-            carriers = new IdleCarriers(cores, new Timers<TimerHeap.Member>(), () -> work.get() > 0, new Parking());
+            carriers = new IdleCarriers(cores, new Timers<TimerHeap.Member>(), () -> work.get() > 0, new LockSupportParking(null));
         }
 
         /** Starts the carriers of {@code running}, or of every core. */
@@ -153,24 +153,6 @@ class IdleCarriersModelTest {
                 }
             }
             return false;
-        }
-
-        /** Parks carriers in LockSupport, as the dispatcher does; time is not modelled, so a timed park is untimed. */
-        private static final class Parking implements IdleCarriers.Parking {
-            @Override
-            public void park(Core c, boolean timed, long deadline) {
-                LockSupport.park(c);
-            }
-
-            @Override
-            public void unpark(Core c) {
-                LockSupport.unpark(c.thread);
-            }
-
-            @Override
-            public Dispatcher.IdlePoller poller() {
-                return null;
-            }
         }
     }
 }

@@ -150,7 +150,7 @@ class IdleCarriersWithQueuesModelTest {
                 int index = i;
                 cores[i] = new Core(i, new Thread(() -> carrier(cores[index])));
             }
-            carriers = new IdleCarriers(cores, timers, this::hasWork, new Parking(poller));
+            carriers = new IdleCarriers(cores, timers, this::hasWork, new LockSupportParking(poller));
         }
 
         /** {@link StealingDispatcher#hasWork}, over the model's queues. */
@@ -388,30 +388,6 @@ class IdleCarriersWithQueuesModelTest {
 
         @Override
         public void watch() {
-        }
-    }
-
-    /** Parks carriers in LockSupport, as the dispatcher does; time is not modelled, so a timed park is untimed. */
-    private static final class Parking implements IdleCarriers.Parking {
-        private final FakePoller poller;
-
-        Parking(FakePoller poller) {
-            this.poller = poller;
-        }
-
-        @Override
-        public void park(Core c, boolean timed, long deadline) {
-            LockSupport.park(c);
-        }
-
-        @Override
-        public void unpark(Core c) {
-            LockSupport.unpark(c.thread);
-        }
-
-        @Override
-        public Dispatcher.IdlePoller poller() {
-            return poller;
         }
     }
 }
