@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.greenthreads.sync.Barrier;
 import dev.greenthreads.testing.Await;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -43,6 +46,57 @@ class JdkSleepingCallsTest {
         Await.until(() -> "the sleeper is " + sleeper.state(), () -> sleeper.state() == GreenThread.State.BLOCKED);
         sleeper.cancel();
         assertThrows(CancellationException.class, sleeper::join);
+    }
+
+    /**
+     * Ten thousand green threads in {@code Thread.sleep} at once on two carriers: every one is
+     * parked (a sleep that blocked its carrier would leave its thread RUNNING, and the others
+     * waiting to start), and cancelling them ends every sleep.
+     */
+    @Test
+    void tenThousandGreenThreadsSleepAtOnceOnTwoCarriers() {
+        int threads = 10_000;
+        try (Scheduler two = Scheduler.builder().carriers(2).name("jdk-sleep-10k").build()) {
+            List<GreenThread<Void>> sleepers = new ArrayList<>(threads);
+            for (int i = 0; i < threads; i++) {
+                sleepers.add(two.start(() -> Thread.sleep(3_600_000)));
+            }
+            Await.until(() -> countIn(sleepers, GreenThread.State.BLOCKED) + " of " + threads + " asleep",
+                    () -> countIn(sleepers, GreenThread.State.BLOCKED) == threads);
+            sleepers.forEach(GreenThread::cancel);
+            for (GreenThread<Void> t : sleepers) {
+                CancellationException e = assertThrows(CancellationException.class, t::join);
+                assertInstanceOf(GreenCancelledException.class, e.getCause());
+            }
+        }
+    }
+
+    /** And ten thousand short sleeps on two carriers all end (one after the other they would take 17 minutes). */
+    @Test
+    void tenThousandShortSleepsOnTwoCarriersAllEnd() {
+        int threads = 10_000;
+        AtomicInteger woke = new AtomicInteger();
+        try (Scheduler two = Scheduler.builder().carriers(2).name("jdk-sleep-short").build()) {
+            List<GreenThread<Void>> sleepers = new ArrayList<>(threads);
+            for (int i = 0; i < threads; i++) {
+                sleepers.add(two.start(() -> {
+                    Thread.sleep(100);
+                    woke.incrementAndGet();
+                }));
+            }
+            sleepers.forEach(GreenThread::join);
+        }
+        assertEquals(threads, woke.get());
+    }
+
+    private static int countIn(List<GreenThread<Void>> threads, GreenThread.State state) {
+        int n = 0;
+        for (GreenThread<Void> t : threads) {
+            if (t.state() == state) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Test
