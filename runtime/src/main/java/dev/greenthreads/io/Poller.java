@@ -36,14 +36,14 @@ import java.util.function.Consumer;
  *       nearest timer as the timeout. The green threads it wakes join its scheduler's global
  *       queue in the order reported (no kernel wake-up) and it runs them at once, a whole
  *       batch per select: the loop of the {@code select} echo server, on a carrier. Work
- *       queued for it meanwhile wakes the select instead of the park. A busy carrier also polls, without blocking, between
- *       dispatches if nobody holds the selector (Tokio's driver tick; how often:
- *       {@code StealingDispatcher.queuedBehind}), so that readiness does not wait for its
- *       queue to drain, and so that the poller thread sees carriers polling and stays out. The
- *       strands it woke earlier are most likely still queued, so the readiness it finds nobody
- *       waiting for stays watched; the price is that such a poll reports again every ready
- *       channel whose strand is still queued (level-triggered), which costs less than
- *       unwatching and re-watching them ({@code POLLER.md}).</li>
+ *       queued for it meanwhile wakes the select instead of the park. A busy carrier also
+ *       polls, without blocking, between dispatches if nobody holds the selector (Tokio's
+ *       driver tick; how often: {@code StealingDispatcher.queuedBehind}), so that readiness
+ *       does not wait for its queue to drain, and so that the poller thread sees carriers
+ *       polling and stays out. The strands it woke earlier are most likely still queued, so
+ *       the readiness it finds nobody waiting for stays watched; the price is that such a poll
+ *       reports again every ready channel whose strand is still queued (level-triggered),
+ *       which costs less than unwatching and re-watching them ({@code POLLER.md}).</li>
  *   <li><b>The poller thread</b> ({@value #THREAD_NAME}, one daemon kernel thread): selects
  *       when no carrier does, for platform threads and for carriers that are all busy. It
  *       owns the selector at first; an idle carrier that finds it there asks for it
@@ -53,12 +53,12 @@ import java.util.function.Consumer;
  *       keeps the selector while carriers poll, as its wake-ups cost a futex each and the
  *       readiness it unwatches (nobody waits for it yet) is re-watched by its strand, an
  *       {@code epoll_ctl} each way per message. Then it parks, and the schedulers'
- *       monitors watch ({@link #watch()}, at each tick): if for {@value #STALLED_MILLIS} ms nobody polled and nobody held the selector
- *       (every carrier is running green threads), the selector goes back to the thread (Go's
- *       sysmon does the same for its netpoll, every 10 ms). While no monitor watches (no
- *       scheduler runs), the thread watches itself, every {@value #STALLED_MILLIS} ms. Its wake-ups
- *       reach a green thread through its scheduler's global queue, often with a futex wake of
- *       an idle carrier.</li>
+ *       monitors watch ({@link #watch()}, at each tick): if for {@value #STALLED_MILLIS} ms
+ *       nobody polled and nobody held the selector (every carrier is running green threads),
+ *       the selector goes back to the thread (Go's sysmon does the same for its netpoll, every
+ *       10 ms). While no monitor watches (no scheduler runs), the thread watches itself, every
+ *       {@value #STALLED_MILLIS} ms. Its wake-ups reach a green thread through its scheduler's
+ *       global queue, often with a futex wake of an idle carrier.</li>
  * </ul>
  * Kernel threads: the poller thread, for every scheduler and for platform-thread callers, within
  * the budget of "the carriers plus at most two others".

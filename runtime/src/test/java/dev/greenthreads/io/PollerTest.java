@@ -22,9 +22,9 @@ class PollerTest {
     private static final int READERS = 8;
 
     /**
-     * Carriers poll when idle or between dispatches. If a green thread that never yields holds the only carrier,
-     * the poller thread must take the selector back, or every other socket of the JVM (here:
-     * one used by platform threads) would wait for that carrier.
+     * Carriers poll when idle or between dispatches. If a green thread that never yields holds
+     * the only carrier, the poller thread must take the selector back, or every other socket of
+     * the JVM (here: one used by platform threads) would wait for that carrier.
      */
     @Test
     void aSelectorLeftByBusyCarriersIsTakenOverSoOtherSocketsAreServed() throws Exception {

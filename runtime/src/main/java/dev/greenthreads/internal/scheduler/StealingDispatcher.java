@@ -146,7 +146,9 @@ final class StealingDispatcher extends Dispatcher {
         Carrier me = ownCarrier();
         Core c = me != null ? me.core : null;
         if (c != null && (me.polling || c.parkState != Core.ACTIVE)) {
-            global.push(t); // made ready by a poll, busy or idle: behind every thread already waiting (see findLocal)
+            // made ready by a poll (an idle core's carrier runs nothing else): behind every
+            // thread already waiting, see findLocal
+            global.push(t);
         } else if (c != null && !me.inSlice) {
             pushLifo(c, t);
         } else if (c != null && c.pin(me)) {
@@ -258,9 +260,10 @@ final class StealingDispatcher extends Dispatcher {
             IdlePoller poller = idlePoller;
             if (poller != null && c.tick - c.polledAtTick >= queuedBehind(c)) {
                 // What a poll finds ready, here or in an idle carrier's wait, joins the global
-                // queue's tail (ready()), not this core's LIFO slot and queue: a poll can wake hundreds, and pushing them
-                // locally would overflow the oldest half of the queue into the global queue, read
-                // one thread per tick while the newest ran first, starving some threads for long.
+                // queue's tail (ready()), not this core's LIFO slot and queue: a poll can wake
+                // hundreds, and pushing them locally would overflow the oldest half of the queue
+                // into the global queue, read one thread per tick while the newest ran first,
+                // starving some threads for long.
                 carrier.polling = true;
                 c.polls++;
                 c.polledAtTick = c.tick;
