@@ -10,6 +10,7 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -38,12 +39,14 @@ import java.util.function.Consumer;
  *       batch per select: the loop of the {@code select} echo server, on a carrier. Work
  *       queued for it meanwhile wakes the select instead of the park. A busy carrier also
  *       polls, without blocking, between dispatches if nobody holds the selector (Tokio's
- *       driver tick; how often: {@code StealingDispatcher.queuedBehind}), so that readiness
- *       does not wait for its queue to drain, and so that the poller thread sees carriers
- *       polling and stays out. The strands it woke earlier are most likely still queued, so
- *       the readiness it finds nobody waiting for stays watched; the price is that such a poll
- *       reports again every ready channel whose strand is still queued (level-triggered),
- *       which costs less than unwatching and re-watching them ({@code POLLER.md}).</li>
+ *       driver tick), once per turn of the threads queued ahead of what it would wake
+ *       ({@code StealingDispatcher.queuedBehind}), so that readiness does not wait for its
+ *       queue to drain; in between it says it defers its poll ({@link #pollDeferred()}), so
+ *       that the poller thread sees carriers polling and stays out. The strands it woke
+ *       earlier are most likely still queued, so the readiness it finds nobody waiting for
+ *       stays watched; the price is that such a poll reports again every ready channel whose
+ *       strand is still queued (level-triggered), which costs less than unwatching and
+ *       re-watching them, and is why it does not poll more often ({@code POLLER.md}).</li>
  *   <li><b>The poller thread</b> ({@value #THREAD_NAME}, one daemon kernel thread): selects
  *       when no carrier does, for platform threads and for carriers that are all busy. It
  *       owns the selector at first; an idle carrier that finds it there asks for it
@@ -54,10 +57,10 @@ import java.util.function.Consumer;
  *       readiness it unwatches (nobody waits for it yet) is re-watched by its strand, an
  *       {@code epoll_ctl} each way per message. Then it parks, and the schedulers'
  *       monitors watch ({@link #watch()}, at each tick): if for {@value #STALLED_MILLIS} ms
- *       nobody polled and nobody held the selector (every carrier is running green threads),
- *       the selector goes back to the thread (Go's sysmon does the same for its netpoll, every
- *       10 ms). While no monitor watches (no scheduler runs), the thread watches itself, every
- *       {@value #STALLED_MILLIS} ms. Its wake-ups reach a green thread through its scheduler's
+ *       nobody polled, nor deferred a poll while no platform thread waits, and nobody held the
+ *       selector (every carrier is running green threads that do not yield), the selector goes
+ *       back to the thread. While no monitor watches (no scheduler runs),
+ *       the thread watches itself, every {@value #STALLED_MILLIS} ms. Its wake-ups reach a green thread through its scheduler's
  *       global queue, often with a futex wake of an idle carrier.</li>
  * </ul>
  * Kernel threads: the poller thread, for every scheduler and for platform-thread callers, within
@@ -76,8 +79,8 @@ final class Poller implements Dispatcher.IdlePoller {
     static final String THREAD_NAME = "greenthreads-io-poller";
 
     /** Nobody polled for this long while nobody held the selector: the poller thread takes it. */
-    static final long STALLED_MILLIS = 10;
-    private static final long STALLED_NANOS = STALLED_MILLIS * 1_000_000L;
+    static final long STALLED_MILLIS = Dispatcher.IdlePoller.STALL_MILLIS;
+    private static final long STALLED_NANOS = Dispatcher.IdlePoller.STALL_NANOS;
 
     /** {@link #owner}: nobody; the poller thread; an idle carrier. */
     private static final int FREE = 0, KERNEL = 1, CARRIER = 2;
@@ -106,9 +109,18 @@ final class Poller implements Dispatcher.IdlePoller {
     private volatile boolean carrierAsks;
     /** Polls by carriers so far: the poller thread's sign that carriers are polling. */
     private volatile long carrierPolls;
+    /**
+     * Polls deferred by busy carriers so far ({@link #pollDeferred()}): also a sign that carriers
+     * poll, unless platform threads wait. Incremented racily by any carrier; the watch only asks
+     * whether it changed, which a lost increment does not hide for long.
+     */
+    private volatile long deferredPolls;
+    /** Platform threads waiting on a channel now: they wait behind no queue, so a deferred poll does not serve them. */
+    private final AtomicInteger platformWaiters = new AtomicInteger();
     /** {@link #watch()}'s state: the polls it last saw, when they last changed, when it last ran. */
     private final ReentrantLock watchLock = new ReentrantLock();
     private long pollsSeen;
+    private long deferredSeen;
     private long pollsSeenAt;
     private volatile long watchedAt;
     /** True while a select is under (or about to be) under way; see {@link #interestChanged()}. */
@@ -154,6 +166,11 @@ final class Poller implements Dispatcher.IdlePoller {
     /** Polls made by carriers so far (for tests: has a carrier polled?). */
     long carrierPolls() {
         return carrierPolls;
+    }
+
+    /** Platform threads waiting on a channel now (for tests). */
+    int platformWaiters() {
+        return platformWaiters.get();
     }
 
     /** Whether the poller thread holds the selector (for tests). */
@@ -253,6 +270,19 @@ final class Poller implements Dispatcher.IdlePoller {
     }
 
     @Override
+    public void pollDeferred() {
+        deferredPolls = deferredPolls + 1;
+        if (owner == KERNEL && !carrierAsks && platformWaiters.get() == 0) {
+            carrierAsks = true; // the thread took over in a stall that has ended
+        }
+    }
+
+    /** A platform thread starts ({@code +1}) or ends ({@code -1}) waiting on a channel; see {@link #pollDeferred()}. */
+    void platformWaiting(int delta) {
+        platformWaiters.addAndGet(delta);
+    }
+
+    @Override
     public void wakeup() {
         selector.wakeup();
     }
@@ -324,7 +354,10 @@ final class Poller implements Dispatcher.IdlePoller {
             long now = System.nanoTime();
             watchedAt = now;
             long polls = carrierPolls;
-            if (polls != pollsSeen || owner != FREE) {
+            long deferred = deferredPolls;
+            boolean deferring = deferred != deferredSeen && platformWaiters.get() == 0;
+            deferredSeen = deferred;
+            if (polls != pollsSeen || deferring || owner != FREE) {
                 pollsSeen = polls;
                 pollsSeenAt = now;
             } else if (now - pollsSeenAt >= STALLED_NANOS && OWNER.compareAndSet(this, FREE, KERNEL)) {

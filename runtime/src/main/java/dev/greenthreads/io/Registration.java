@@ -135,17 +135,27 @@ final class Registration extends SpinLock {
         if (!link(w)) {
             throw closedException(null);
         }
-        while (!w.woken) {
-            if (Strand.cancelRequested()) {
-                unlink(w);
-                Strand.testCancel();
+        boolean platform = !w.strand.isGreen();
+        if (platform) {
+            poller.platformWaiting(1);
+        }
+        try {
+            while (!w.woken) {
+                if (Strand.cancelRequested()) {
+                    unlink(w);
+                    Strand.testCancel();
+                }
+                if (!timed) {
+                    Strand.park();
+                } else if (deadline - Strand.nanoTime() > 0) {
+                    Strand.parkUntil(deadline);
+                } else if (unlink(w)) {
+                    throw new SocketTimeoutException(timeoutMessage);
+                }
             }
-            if (!timed) {
-                Strand.park();
-            } else if (deadline - Strand.nanoTime() > 0) {
-                Strand.parkUntil(deadline);
-            } else if (unlink(w)) {
-                throw new SocketTimeoutException(timeoutMessage);
+        } finally {
+            if (platform) {
+                poller.platformWaiting(-1);
             }
         }
         if (closed) {

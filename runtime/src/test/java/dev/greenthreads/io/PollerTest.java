@@ -2,15 +2,20 @@ package dev.greenthreads.io;
 
 import static dev.greenthreads.io.IoTesting.anyLoopbackPort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.greenthreads.GreenThread;
 import dev.greenthreads.Scheduler;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import dev.greenthreads.testing.Await;
@@ -113,6 +118,113 @@ class PollerTest {
                 }
             }
             feeder.join();
+        }
+    }
+
+    /**
+     * A busy carrier polls once per turn of the threads queued on it, not by the clock: polling
+     * more often would report again every ready channel whose green thread is still queued
+     * (the poll is level-triggered), for nothing, as what it wakes waits behind the queue
+     * anyway. Here a thousand threads yield in turn, each after about 50 µs of work, so a turn
+     * takes 50 ms or more: a poll every few milliseconds would make ten or more a turn.
+     */
+    @Test
+    void aBusyCarrierPollsOncePerTurnOfItsQueue() throws Exception {
+        Poller.shared(); // installs the carriers' poller
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger started = new AtomicInteger();
+        try (Scheduler one = Scheduler.builder().carriers(1).name("io-poller-turns").build()) {
+            try {
+                for (int i = 0; i < YIELDERS; i++) {
+                    one.start(() -> {
+                        started.incrementAndGet();
+                        while (!stop.get()) {
+                            work(50_000, stop);
+                            GreenThread.yield();
+                        }
+                    });
+                }
+                Await.until(() -> "the yielders never all ran", () -> started.get() == YIELDERS);
+                long dispatches = counter(one, "Dispatches"), polls = counter(one, "Polls");
+                Await.until(() -> "the carrier never made " + WINDOW + " dispatches",
+                        () -> counter(one, "Dispatches") - dispatches >= WINDOW);
+                long made = counter(one, "Dispatches") - dispatches, polled = counter(one, "Polls") - polls;
+                assertTrue(polled <= made / (YIELDERS / 2) + 2, polled + " polls in " + made
+                        + " dispatches of " + YIELDERS + " threads in turn: more than once or twice a turn");
+            } finally {
+                stop.set(true);
+            }
+        }
+    }
+
+    /**
+     * While the busy carrier defers its polls (the other test), the poller thread stays out; but
+     * a platform thread waiting on a socket waits behind no queue: the thread must take the
+     * selector and serve it within its stall watch, not after the carrier's turn (here 100,000
+     * threads, most of them running 100 µs before they yield: seconds).
+     */
+    @Test
+    void aPlatformThreadIsServedWhileABusyCarrierDefersItsPolls() throws Exception {
+        Poller poller = Poller.shared();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger started = new AtomicInteger();
+        int threads = 100 * YIELDERS;
+        try (Scheduler one = Scheduler.builder().carriers(1).name("io-poller-platform").build();
+             GreenServerSocket server = GreenServerSocket.bind(anyLoopbackPort());
+             Socket peer = new Socket()) {
+            try {
+                for (int i = 0; i < threads; i++) {
+                    one.start(() -> {
+                        started.incrementAndGet();
+                        while (!stop.get()) {
+                            work(100_000, stop);
+                            GreenThread.yield();
+                        }
+                    });
+                }
+                peer.connect(server.localAddress());
+                try (GreenSocket platformSide = server.accept()) {
+                    platformSide.setReadTimeout(Duration.ofSeconds(10));
+                    Await.until(() -> "the threads never ran", () -> started.get() >= 50);
+                    int[] read = {-2};
+                    Thread reader = new Thread(() -> {
+                        byte[] b = new byte[1];
+                        try {
+                            read[0] = platformSide.read(b, 0, 1) == 1 ? b[0] : -1;
+                        } catch (Exception e) {
+                            read[0] = -3;
+                        }
+                    }, "platform-reader");
+                    reader.start();
+                    Await.until(() -> "the platform thread never waited", () -> poller.platformWaiters() > 0);
+                    peer.getOutputStream().write(7);
+                    reader.join(Duration.ofSeconds(2).toMillis());
+                    assertEquals(7, read[0], "the platform thread's read, within 2 s while the carrier runs a 10 s turn");
+                }
+            } finally {
+                stop.set(true);
+            }
+        }
+    }
+
+    private static final int YIELDERS = 1_000;
+    private static final long WINDOW = 5_000;
+
+    /** Spins for about {@code nanos}, or until {@code stop}. */
+    private static void work(long nanos, AtomicBoolean stop) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() - end < 0 && !stop.get()) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** A counter of {@code scheduler}'s MXBean, as a monitoring tool reads it. */
+    private static long counter(Scheduler scheduler, String name) {
+        try {
+            ObjectName scoreboard = new ObjectName("dev.greenthreads:type=Scheduler,name=\"" + scheduler.name() + "\"");
+            return (Long) ManagementFactory.getPlatformMBeanServer().getAttribute(scoreboard, name);
+        } catch (JMException e) {
+            throw new AssertionError("no counter " + name + " on the scheduler's MXBean", e);
         }
     }
 

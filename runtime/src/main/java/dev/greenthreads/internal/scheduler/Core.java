@@ -88,6 +88,8 @@ final class Core {
     int tick;
     /** {@link #tick} at this carrier's last poll between dispatches. */
     int polledAtTick;
+    /** {@link System#nanoTime()} at this carrier's last poll, or deferred poll, between dispatches. */
+    long polledAt;
     int lifoStreak;
     /** Counted in {@link IdleCarriers}' {@code searching}. */
     boolean searching;

@@ -57,6 +57,15 @@ public abstract class Dispatcher {
          */
         void pollNow();
 
+        /**
+         * Busy carrier, when it would poll by the clock but has not yet run the threads queued
+         * ahead of anything a poll would wake now: it polls once they have had their turn
+         * instead. Tells {@link #watch()} that carriers still poll, so that the poller's own
+         * thread stays out, unless platform threads wait on the poller (they wait behind no
+         * queue).
+         */
+        void pollDeferred();
+
         /** Makes the poll under way, or else the next one, return at once. */
         void wakeup();
 
@@ -67,11 +76,21 @@ public abstract class Dispatcher {
         boolean watching();
 
         /**
-         * A monitor's tick ({@link CarrierMonitor}): if nobody polled for a while although the
-         * poller was free (every carrier is running green threads), the poller's own thread
-         * takes polling over. Cheap, and safe to call from several monitors at once.
+         * A monitor's tick ({@link CarrierMonitor}): if nobody polled (nor deferred a poll) for
+         * {@link #STALL_MILLIS} although the poller was free (every carrier is running green
+         * threads that do not yield), the poller's own thread takes polling over. Cheap, and
+         * safe to call from several monitors at once.
          */
         void watch();
+
+        /**
+         * How long nobody may poll, while the poller is free, before {@link #watch()} gives
+         * polling to the poller's own thread (Go's sysmon does the same for its netpoll, every
+         * 10 ms). A carrier that keeps dispatching polls, or defers a poll, well within it,
+         * whatever a dispatch costs ({@code StealingDispatcher.POLL_SPACING_NANOS}).
+         */
+        long STALL_MILLIS = 10;
+        long STALL_NANOS = STALL_MILLIS * 1_000_000L;
     }
 
     static volatile IdlePoller idlePoller;

@@ -43,11 +43,16 @@ final class StealingDispatcher extends Dispatcher {
      */
     static final int FAIRNESS_TICK = 61;
     /**
-     * The most dispatches between a busy carrier's polls: a few milliseconds of short
-     * dispatches, well inside the poller thread's stall watch ({@code Poller.STALLED_MILLIS}),
-     * which would otherwise take the selector over.
+     * The longest a busy carrier goes without polling or saying it defers its poll
+     * ({@link IdlePoller#pollDeferred()}): half the poller's stall watch
+     * ({@link IdlePoller#STALL_NANOS}), so that it still speaks inside the watch, which would
+     * otherwise give the selector to the poller thread, as long as {@link #FAIRNESS_TICK}
+     * dispatches (between its looks at the clock) take less than the other half. A limit in
+     * dispatches alone would not hold, as what a dispatch costs varies a hundredfold, and a
+     * take-over makes the next dispatches dearer still (the thread's unwatching costs an
+     * {@code epoll_ctl} each way).
      */
-    static final int POLL_SPACING_LIMIT = 4 * FAIRNESS_TICK;
+    static final long POLL_SPACING_NANOS = IdlePoller.STALL_NANOS / 2;
     /** Consecutive runs from the LIFO slot before the queue's head gets its turn (Tokio: 3). */
     static final int LIFO_STREAK_LIMIT = 3;
     /** A thief takes another carrier's LIFO slot only if that carrier has not dispatched for this long. */
@@ -258,20 +263,8 @@ final class StealingDispatcher extends Dispatcher {
         GreenStrand t;
         if (++c.tick % FAIRNESS_TICK == 0) {
             IdlePoller poller = idlePoller;
-            if (poller != null && c.tick - c.polledAtTick >= queuedBehind(c)) {
-                // What a poll finds ready, here or in an idle carrier's wait, joins the global
-                // queue's tail (ready()), not this core's LIFO slot and queue: a poll can wake
-                // hundreds, and pushing them locally would overflow the oldest half of the queue
-                // into the global queue, read one thread per tick while the newest ran first,
-                // starving some threads for long.
-                carrier.polling = true;
-                c.polls++;
-                c.polledAtTick = c.tick;
-                try {
-                    poller.pollNow();
-                } finally {
-                    carrier.polling = false;
-                }
+            if (poller != null) {
+                pollIfDue(carrier, c, poller);
             }
             if (global.size() > 0 && (t = global.poll()) != null) {
                 return t;
@@ -298,15 +291,46 @@ final class StealingDispatcher extends Dispatcher {
     }
 
     /**
+     * A busy carrier's poll between dispatches, once the threads queued ahead of anything it
+     * would wake have had their turn ({@link #queuedBehind}); until then it defers the poll,
+     * saying so at most every {@link #POLL_SPACING_NANOS}.
+     */
+    private void pollIfDue(Carrier carrier, Core c, IdlePoller poller) {
+        if (c.tick - c.polledAtTick < queuedBehind(c)) {
+            long now = System.nanoTime();
+            if (now - c.polledAt >= POLL_SPACING_NANOS) {
+                c.polledAt = now;
+                poller.pollDeferred();
+            }
+            return;
+        }
+        // What a poll finds ready, here or in an idle carrier's wait, joins the global queue's
+        // tail (ready()), not this core's LIFO slot and queue: a poll can wake hundreds, and
+        // pushing them locally would overflow the oldest half of the queue into the global
+        // queue, read one thread per tick while the newest ran first, starving some threads
+        // for long.
+        carrier.polling = true;
+        c.polls++;
+        c.polledAtTick = c.tick;
+        c.polledAt = System.nanoTime();
+        try {
+            poller.pollNow();
+        } finally {
+            carrier.polling = false;
+        }
+    }
+
+    /**
      * Threads ready to run that this carrier would reach before one a poll made ready now: its
      * own queue and its share of the global queue. A busy carrier polls at most once per that
-     * many dispatches. The poll is level-triggered: it reports again every channel whose
-     * strand is still queued, so polling more often than the queue turns over reports the same
-     * channels over and over (at 5,000 connections on one carrier, most of each poll), while a
-     * thread it finds ready would wait behind the queue anyway.
+     * many dispatches, and in between defers its poll ({@link IdlePoller#pollDeferred()}). The
+     * poll is level-triggered: it reports again every channel whose strand is still queued, so
+     * polling more often than the queue turns over reports the same channels over and over (at
+     * 5,000 connections on one carrier, most of each poll), while a thread it finds ready
+     * would wait behind the queue anyway.
      */
     private int queuedBehind(Core c) {
-        return Math.min(c.queue.size() + global.size() / cores.length, POLL_SPACING_LIMIT);
+        return c.queue.size() + global.size() / cores.length;
     }
 
     private int batchSize() {

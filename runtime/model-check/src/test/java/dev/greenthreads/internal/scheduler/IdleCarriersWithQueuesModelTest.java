@@ -382,6 +382,10 @@ class IdleCarriersWithQueuesModelTest {
         }
 
         @Override
+        public void pollDeferred() {
+        }
+
+        @Override
         public boolean watching() {
             return true;
         }
