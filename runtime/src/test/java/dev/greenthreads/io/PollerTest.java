@@ -135,15 +135,7 @@ class PollerTest {
         AtomicInteger started = new AtomicInteger();
         try (Scheduler one = Scheduler.builder().carriers(1).name("io-poller-turns").build()) {
             try {
-                for (int i = 0; i < YIELDERS; i++) {
-                    one.start(() -> {
-                        started.incrementAndGet();
-                        while (!stop.get()) {
-                            work(50_000, stop);
-                            GreenThread.yield();
-                        }
-                    });
-                }
+                startYielders(one, YIELDERS, 50_000, stop, started);
                 Await.until(() -> "the yielders never all ran", () -> started.get() == YIELDERS);
                 long dispatches = counter(one, "Dispatches"), polls = counter(one, "Polls");
                 Await.until(() -> "the carrier never made " + WINDOW + " dispatches",
@@ -173,15 +165,7 @@ class PollerTest {
              GreenServerSocket server = GreenServerSocket.bind(anyLoopbackPort());
              Socket peer = new Socket()) {
             try {
-                for (int i = 0; i < threads; i++) {
-                    one.start(() -> {
-                        started.incrementAndGet();
-                        while (!stop.get()) {
-                            work(100_000, stop);
-                            GreenThread.yield();
-                        }
-                    });
-                }
+                startYielders(one, threads, 100_000, stop, started);
                 peer.connect(server.localAddress());
                 try (GreenSocket platformSide = server.accept()) {
                     platformSide.setReadTimeout(Duration.ofSeconds(10));
@@ -209,6 +193,22 @@ class PollerTest {
 
     private static final int YIELDERS = 1_000;
     private static final long WINDOW = 5_000;
+
+    /**
+     * Starts {@code count} threads on {@code one} that each work about {@code nanos}, then yield,
+     * until {@code stop}; each counts itself in {@code started} when it first runs.
+     */
+    private static void startYielders(Scheduler one, int count, long nanos, AtomicBoolean stop, AtomicInteger started) {
+        for (int i = 0; i < count; i++) {
+            one.start(() -> {
+                started.incrementAndGet();
+                while (!stop.get()) {
+                    work(nanos, stop);
+                    GreenThread.yield();
+                }
+            });
+        }
+    }
 
     /** Spins for about {@code nanos}, or until {@code stop}. */
     private static void work(long nanos, AtomicBoolean stop) {
