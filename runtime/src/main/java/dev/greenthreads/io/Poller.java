@@ -56,12 +56,12 @@ import java.util.function.Consumer;
  *       keeps the selector while carriers poll, as its wake-ups cost a futex each and the
  *       readiness it unwatches (nobody waits for it yet) is re-watched by its strand, an
  *       {@code epoll_ctl} each way per message. Then it parks, and the schedulers'
- *       monitors watch ({@link #watch()}, at each tick): if for {@value #STALLED_MILLIS} ms
+ *       monitors watch ({@link #watch()}, at each tick): if for {@value #STALL_MILLIS} ms
  *       nobody polled, nor deferred a poll while no platform thread waits, and nobody held the
  *       selector (every carrier is running green threads that do not yield), the selector goes
- *       back to the thread. While no monitor watches (no scheduler runs),
- *       the thread watches itself, every {@value #STALLED_MILLIS} ms. Its wake-ups reach a green thread through its scheduler's
- *       global queue, often with a futex wake of an idle carrier.</li>
+ *       back to the thread. While no monitor watches (no scheduler runs), the thread watches
+ *       itself, every {@value #STALL_MILLIS} ms. Its wake-ups reach a green thread through its
+ *       scheduler's global queue, often with a futex wake of an idle carrier.</li>
  * </ul>
  * Kernel threads: the poller thread, for every scheduler and for platform-thread callers, within
  * the budget of "the carriers plus at most two others".
@@ -77,10 +77,6 @@ import java.util.function.Consumer;
 final class Poller implements Dispatcher.IdlePoller {
 
     static final String THREAD_NAME = "greenthreads-io-poller";
-
-    /** Nobody polled for this long while nobody held the selector: the poller thread takes it. */
-    static final long STALLED_MILLIS = Dispatcher.IdlePoller.STALL_MILLIS;
-    private static final long STALLED_NANOS = Dispatcher.IdlePoller.STALL_NANOS;
 
     /** {@link #owner}: nobody; the poller thread; an idle carrier. */
     private static final int FREE = 0, KERNEL = 1, CARRIER = 2;
@@ -115,7 +111,10 @@ final class Poller implements Dispatcher.IdlePoller {
      * whether it changed, which a lost increment does not hide for long.
      */
     private volatile long deferredPolls;
-    /** Platform threads waiting on a channel now: they wait behind no queue, so a deferred poll does not serve them. */
+    /**
+     * Platform threads waiting on a channel now: they wait behind no queue, so a deferred poll
+     * does not serve them.
+     */
     private final AtomicInteger platformWaiters = new AtomicInteger();
     /** {@link #watch()}'s state: the polls it last saw, when they last changed, when it last ran. */
     private final ReentrantLock watchLock = new ReentrantLock();
@@ -277,7 +276,10 @@ final class Poller implements Dispatcher.IdlePoller {
         }
     }
 
-    /** A platform thread starts ({@code +1}) or ends ({@code -1}) waiting on a channel; see {@link #pollDeferred()}. */
+    /**
+     * A platform thread starts ({@code +1}) or ends ({@code -1}) waiting on a channel; see
+     * {@link #pollDeferred()}.
+     */
     void platformWaiting(int delta) {
         platformWaiters.addAndGet(delta);
     }
@@ -326,14 +328,14 @@ final class Poller implements Dispatcher.IdlePoller {
 
     /**
      * Parks until {@link #watch()} gave the selector back to this thread; watches itself while no
-     * monitor has for {@value #STALLED_MILLIS} ms (while monitors watch, it wakes only
+     * monitor has for {@value #STALL_MILLIS} ms (while monitors watch, it wakes only
      * rarely, in case they stop).
      */
     private void awaitStall() {
         while (owner != KERNEL) {
-            boolean watched = System.nanoTime() - watchedAt < STALLED_NANOS;
-            LockSupport.parkNanos(this, watched ? 10 * STALLED_NANOS : STALLED_NANOS);
-            if (owner != KERNEL && System.nanoTime() - watchedAt >= STALLED_NANOS) {
+            boolean watched = System.nanoTime() - watchedAt < STALL_NANOS;
+            LockSupport.parkNanos(this, watched ? 10 * STALL_NANOS : STALL_NANOS);
+            if (owner != KERNEL && System.nanoTime() - watchedAt >= STALL_NANOS) {
                 watch();
             }
         }
@@ -341,7 +343,7 @@ final class Poller implements Dispatcher.IdlePoller {
 
     /**
      * Gives the selector to the poller thread if it was free and nobody polled for
-     * {@value #STALLED_MILLIS} ms; see {@link Dispatcher.IdlePoller#watch()}. The owner
+     * {@value #STALL_MILLIS} ms; see {@link Dispatcher.IdlePoller#watch()}. The owner
      * compare-and-set makes the hand-over safe whoever calls it; the lock only keeps the
      * callers' bookkeeping consistent, and a caller that finds it taken has nothing to add.
      */
@@ -360,7 +362,7 @@ final class Poller implements Dispatcher.IdlePoller {
             if (polls != pollsSeen || deferring || owner != FREE) {
                 pollsSeen = polls;
                 pollsSeenAt = now;
-            } else if (now - pollsSeenAt >= STALLED_NANOS && OWNER.compareAndSet(this, FREE, KERNEL)) {
+            } else if (now - pollsSeenAt >= STALL_NANOS && OWNER.compareAndSet(this, FREE, KERNEL)) {
                 pollsSeenAt = now;
                 LockSupport.unpark(thread);
             }
